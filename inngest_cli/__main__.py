@@ -1,0 +1,3 @@
+from inngest_cli.cli.main import main
+
+main()

@@ -1,0 +1,62 @@
+"""Where output goes: data to stdout, everything else to stderr; EPIPE ends output quietly."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+
+@dataclass
+class Settings:
+    debug: bool = False
+    no_color: bool = "NO_COLOR" in os.environ
+    quiet: bool = False
+    verbose: bool = False
+
+
+settings = Settings()
+
+
+def print_error(message: str, hint: str | None = None) -> None:
+    """One `error:` line, then at most one `hint:` line, on stderr."""
+    lines = f"error: {message}\n" + (f"hint: {hint}\n" if hint else "")
+    sys.stderr.write(lines)
+    sys.stderr.flush()
+
+
+def print_warning(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.flush()
+
+
+def info(message: str) -> None:
+    """A diagnostic line on stderr (summaries, progress notes); silenced by --quiet."""
+    if not settings.quiet:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+
+class Stdout:
+    """Writes data to stdout; once the reader has gone (`| head`), further writes are dropped."""
+
+    closed = False
+
+    @classmethod
+    def write(cls, text: str) -> None:
+        if cls.closed:
+            return
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            cls.closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+    @staticmethod
+    def isatty() -> bool:
+        try:
+            return sys.stdout.isatty()
+        except ValueError:
+            return False

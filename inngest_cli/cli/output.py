@@ -1,0 +1,156 @@
+"""Rendering of `send` results: IDs as a table, JSON, NDJSON or bare IDs; failures and the summary
+on stderr; a progress display on a terminal. The only send-side module that knows about rich."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, Any, Literal
+
+import orjson
+
+from inngest_cli.cli.console import Stdout, settings
+from inngest_cli.payload import Event, Failure
+from inngest_cli.sender import Stats
+
+OutputFormat = Literal["table", "json", "ndjson", "ids"]
+OUTPUT_FORMATS = ("table", "json", "ndjson", "ids")
+TABLE_MAX_ROWS = 100
+
+
+def default_format() -> OutputFormat:
+    return "table" if Stdout.isatty() else "json"
+
+
+class SendOutput:
+    """Writes accepted events to stdout as they are confirmed (in input order)."""
+
+    def __init__(self, fmt: OutputFormat, *, show_source: bool) -> None:
+        self.fmt = fmt
+        self.show_source = show_source
+        self.rows: list[tuple[str, str, str]] = []
+        self.table_overflow = False
+        self._buffer: list[str] = []
+        self._count = 0
+        if fmt == "json":
+            self._buffer.append('{"ids":[')
+
+    def accepted(self, event: Event, event_id: str) -> None:
+        fmt = self.fmt
+        if fmt == "ids":
+            self._buffer.append(event_id + "\n")
+        elif fmt == "ndjson":
+            record: dict[str, Any] = {"line": event.line, "id": event_id}
+            if self.show_source:
+                record["source"] = event.source
+            self._buffer.append(orjson.dumps(record).decode() + "\n")
+        elif fmt == "json":
+            self._buffer.append(("," if self._count else "") + '"' + event_id + '"')
+        elif not self.table_overflow:
+            if len(self.rows) >= TABLE_MAX_ROWS:
+                self.table_overflow = True
+                self.rows.clear()
+            else:
+                self.rows.append((event.name, event.id or "", event_id))
+        self._count += 1
+
+    def flush(self) -> None:
+        if self._buffer:
+            Stdout.write("".join(self._buffer))
+            self._buffer.clear()
+
+    def finish(self, stats: Stats) -> None:
+        if self.fmt == "json":
+            self._buffer.append(f'],"sent":{stats.sent},"failed":{stats.failed}}}\n')
+        self.flush()
+        if self.fmt == "table":
+            if self.table_overflow:
+                note(f"{stats.sent} events sent: too many for a table; -o ndjson or -o ids lists them")
+            elif self.rows:
+                render_table(self.rows)
+
+
+def render_table(rows: list[tuple[str, str, str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("EVENT", overflow="fold")
+    table.add_column("ID", overflow="fold")
+    table.add_column("EVENT ID", no_wrap=True, style=None if settings.no_color else "cyan")
+    for row in rows:
+        table.add_row(*row)
+    Console(file=sys.stdout, no_color=settings.no_color, highlight=False).print(table)
+
+
+def note(message: str) -> None:
+    if not settings.quiet:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+
+class FailureReport:
+    """One stderr line per failure (hints once each), and the raw input to --failed-out."""
+
+    def __init__(self, failed_out: IO[bytes] | None) -> None:
+        self.failed_out = failed_out
+        self._hints: set[str] = set()
+        self.unwritable = 0
+
+    def __call__(self, failure: Failure) -> None:
+        text = f"error: {failure.location()}: {failure.reason}\n"
+        if failure.hint and failure.hint not in self._hints:
+            self._hints.add(failure.hint)
+            text += f"hint: {failure.hint}\n"
+        sys.stderr.write(text)
+        if self.failed_out is not None:
+            if failure.raw:
+                self.failed_out.write(failure.raw + b"\n")
+            else:
+                self.unwritable += 1
+
+
+def summary(stats: Stats, *, dry_run: bool = False) -> str:
+    def plural(n: int, word: str, words: str | None = None) -> str:
+        return f"{n} {word if n == 1 else (words or word + 's')}"
+
+    if dry_run:
+        return (f"dry run: {plural(stats.sent, 'event')} valid in {plural(stats.requests, 'request')}, "
+                f"{stats.failed} invalid; nothing was sent")
+    text = (f"sent {plural(stats.sent, 'event')} in {plural(stats.requests, 'request')}"
+            f" ({plural(stats.retries, 'retry', 'retries')}), {stats.failed} failed, "
+            f"{stats.elapsed:.2f} s, {stats.rate:,.0f} events/s")
+    if stats.stopped_at:
+        text += f"; stopped reading at {stats.stopped_at}"
+    return text
+
+
+class Progress:
+    """A live progress line on stderr (only on a terminal)."""
+
+    def __init__(self, total_bytes: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress as RichProgress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        columns: list[Any] = [TextColumn("{task.fields[events]} sent"),
+                              TextColumn("{task.fields[failed]} failed"),
+                              TextColumn("{task.fields[rate]}/s")]
+        if total_bytes:
+            columns += [BarColumn(), DownloadColumn()]
+        columns.append(TimeElapsedColumn())
+        self._progress = RichProgress(*columns, console=Console(file=sys.stderr,
+                                      no_color=settings.no_color), transient=True)
+        self._task = self._progress.add_task("send", total=total_bytes, events=0, failed=0, rate=0)
+        self._progress.start()
+
+    def update(self, stats: Stats) -> None:
+        self._progress.update(self._task, completed=stats.bytes, events=f"{stats.sent:,}",
+                              failed=f"{stats.failed:,}", rate=f"{stats.rate:,.0f}")
+
+    def stop(self) -> None:
+        self._progress.stop()

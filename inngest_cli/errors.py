@@ -1,0 +1,62 @@
+"""The one error hierarchy of inngest-cli and the exit codes it maps to.
+
+    InngestCLIError          any error the user can cause or meet; one line + optional hint
+    ├── UsageError           bad flag value or missing argument                 -> 2
+    ├── InputError           invalid event input; nothing was sent              -> 1
+    ├── RemoteError          the server answered with an error                  -> 1
+    │   ├── AuthError        event key or signing key rejected                  -> 3
+    │   └── NotFoundError    event or run not found                             -> 4
+    └── ConnectError         server unreachable, or kept failing after retries  -> 5
+
+The CLI turns these into `error: ...` lines and exit codes in exactly one place.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    AUTH = 3
+    NOT_FOUND = 4
+    UNREACHABLE = 5
+    PARTIAL = 6
+    INTERRUPTED = 130
+
+
+class InngestCLIError(Exception):
+    exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(InngestCLIError):
+    exit_code = ExitCode.USAGE
+
+
+class InputError(InngestCLIError):
+    """Invalid input: the message already names the source and line or the field."""
+
+
+class RemoteError(InngestCLIError):
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class AuthError(RemoteError):
+    exit_code = ExitCode.AUTH
+
+
+class NotFoundError(RemoteError):
+    exit_code = ExitCode.NOT_FOUND
+
+
+class ConnectError(InngestCLIError):
+    exit_code = ExitCode.UNREACHABLE

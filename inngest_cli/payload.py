@@ -1,0 +1,112 @@
+"""Turn input into events ready for the wire: from flags, or from input records.
+
+An input record that already is a valid event is sent as the very bytes it came as (no re-encoding),
+which keeps bulk sends fast and the size check identical to the server's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from inngest_cli.inputs import Record
+from inngest_cli.validation import MAX_EVENT_BYTES, event_problem, json_type, ts_hint
+
+# Fields that `GET /v1/events` adds and the Event API does not take: dropped on replay.
+SERVER_FIELDS = ("internal_id", "account_id", "environment_id", "source", "source_id", "received_at")
+
+
+@dataclass(slots=True)
+class Event:
+    """A validated event: its wire bytes, and what output and error reports need to know."""
+
+    source: str
+    line: int
+    body: bytes
+    raw: bytes
+    name: str
+    id: str | None
+
+
+@dataclass(slots=True)
+class Failure:
+    """An input that was not (or could not be) accepted, with the reason."""
+
+    source: str
+    line: int
+    raw: bytes
+    reason: str
+    hint: str | None = None
+
+    def location(self) -> str:
+        return f"{self.source}:{self.line}" if self.line else self.source
+
+
+@dataclass(frozen=True)
+class Shaping:
+    """How input records become events.
+
+    With ``name`` set, every record is the `data` of an event of that name; ``id_field`` and
+    ``ts_field`` then lift the event's id/ts out of the record.  ``keep_ts`` keeps the `ts` of
+    exported events (`events list -o ndjson`), which are otherwise replayed as new.
+    """
+
+    name: str | None = None
+    id_field: str | None = None
+    ts_field: str | None = None
+    keep_ts: bool = False
+    max_event_bytes: int = MAX_EVENT_BYTES
+
+
+def finish_event(value: Any, raw: bytes, source: str, line: int, shaping: Shaping,
+                 reencode: bool) -> Event | Failure:
+    """Validate a decoded event and produce its wire form."""
+    problem = event_problem(value)
+    if problem is not None:
+        hint = ts_hint(value.get("ts")) if isinstance(value, dict) and "timestamp" in problem else None
+        return Failure(source, line, raw, problem, hint)
+    body = orjson.dumps(value) if reencode else raw
+    if len(body) > shaping.max_event_bytes:
+        return Failure(
+            source, line, raw,
+            f"event is {len(body)} bytes, over the max event size of {shaping.max_event_bytes} bytes",
+            "the limit is 3 MiB on self-hosted servers and paid Cloud plans, 256 KiB on Cloud's free "
+            "plan (--max-event-bytes)",
+        )
+    event_id = value.get("id")
+    return Event(source, line, body, raw, value["name"], event_id)
+
+
+def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
+    """Validate one input record and give its wire form."""
+    if record.error is not None:
+        return Failure(record.source, record.line, record.raw, record.error)
+    value = record.value
+    reencode = False
+    if shaping.name is not None:
+        if not isinstance(value, dict):
+            return Failure(record.source, record.line, record.raw,
+                           f"data must be an object, not {json_type(value)}")
+        event: dict[str, Any] = {"name": shaping.name, "data": value}
+        for key, wanted in (("id", shaping.id_field), ("ts", shaping.ts_field)):
+            if wanted is None:
+                continue
+            if wanted not in value:
+                return Failure(record.source, record.line, record.raw,
+                               f"{wanted} (--{key}-field) is missing from the record")
+            event[key] = value[wanted]
+        value, reencode = event, True
+    elif isinstance(value, dict) and any(f in value for f in SERVER_FIELDS):
+        value = {k: v for k, v in value.items() if k not in SERVER_FIELDS}
+        if not shaping.keep_ts:
+            value.pop("ts", None)
+        reencode = True
+    return finish_event(value, record.raw, record.source, record.line, shaping, reencode)
+
+
+def shape_records(records: Iterable[Record], shaping: Shaping) -> Iterator[Event | Failure]:
+    for record in records:
+        yield shape_record(record, shaping)

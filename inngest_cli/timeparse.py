@@ -1,0 +1,57 @@
+"""Time values on the command line: epoch milliseconds, ISO-8601 dates and times, and relative
+offsets (`15m`, `2h`, `7d`, `+10m`)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+
+from inngest_cli.validation import MAX_TS_MS, MIN_TS_MS
+
+_RELATIVE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$")
+_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+
+
+class TimeValueError(ValueError):
+    pass
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -> int:
+    """Parse ``text`` into epoch milliseconds.
+
+    A bare relative value (`15m`) means that long ago when ``past_by_default`` (for `--since`),
+    and that far ahead otherwise; an explicit sign always wins (`+10m`, `-2h`).
+    """
+    value = text.strip()
+    if not value:
+        raise TimeValueError("empty time value")
+    now = now_ms() if now is None else now
+    rel = _RELATIVE.match(value)
+    if rel:
+        sign, amount, unit = rel.groups()
+        delta = round(float(amount) * _UNIT_MS[unit])
+        if sign == "-" or (not sign and past_by_default):
+            delta = -delta
+        return now + delta
+    if re.fullmatch(r"-?\d+", value):
+        ms = int(value)
+        if MIN_TS_MS // 1000 <= ms <= MAX_TS_MS // 1000:
+            raise TimeValueError(
+                f"{value} looks like seconds; Inngest wants milliseconds ({ms * 1000})"
+            )
+        return ms
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        raise TimeValueError(
+            f"{value!r} is not epoch milliseconds, an ISO-8601 time (2026-11-23T10:00:00Z) "
+            "or a relative time (+10m, -2h, 7d)"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)

@@ -1,0 +1,111 @@
+"""Shared fixtures: every test is isolated from the user's INNGEST_* environment and config, and
+integration tests get a real `inngest-cli serve` process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+CLI = [sys.executable, "-m", "inngest_cli"]
+
+
+@pytest.fixture(autouse=True)
+def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("INNGEST_") or name in {"NO_COLOR", "RAILWAY_GIT_BRANCH",
+                                                   "RENDER_GIT_BRANCH", "VERCEL_GIT_BRANCH"}:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INNGEST_CLI_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@dataclass
+class ServeProcess:
+    """A running `inngest-cli serve` subprocess on a free loopback port."""
+
+    proc: subprocess.Popen[str]
+    url: str
+    db: str
+    args: list[str] = field(default_factory=list)
+
+    def events(self, **params: Any) -> list[dict[str, Any]]:
+        """Every stored event (newest first), read back through the REST API."""
+        params.setdefault("received_after", "2000-01-01T00:00:00Z")
+        params.setdefault("limit", 51)
+        out: list[dict[str, Any]] = []
+        headers = params.pop("headers", {})
+        while True:
+            reply = httpx.get(f"{self.url}/v1/events", params=params, headers=headers, timeout=10)
+            reply.raise_for_status()
+            page = reply.json()["data"]
+            out.extend(page)
+            if not page:
+                return out
+            params["cursor"] = page[-1]["internal_id"]
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 10) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+def start_serve(*args: str, db: str | None = None, env: dict[str, str] | None = None,
+                tmp_path: Path | None = None) -> ServeProcess:
+    if db is None:
+        db = str((tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))) / f"serve-{time.time_ns()}.db")
+    cmd = [*CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--db", db, *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    if not match:
+        proc.kill()
+        _, err = proc.communicate()
+        raise RuntimeError(f"serve did not start: {line!r} {err!r}")
+    return ServeProcess(proc=proc, url=match.group(0), db=db, args=list(args))
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[ServeProcess]:
+    server = start_serve(tmp_path=tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def serve_factory(tmp_path: Path) -> Iterator[Any]:
+    started: list[ServeProcess] = []
+
+    def factory(*args: str, db: str | None = None, env: dict[str, str] | None = None) -> ServeProcess:
+        server = start_serve(*args, db=db, env=env, tmp_path=tmp_path)
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+def run_cli(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the real `inngest-cli` as a subprocess (stdin closed unless ``input`` is given)."""
+    data = input.decode() if isinstance(input, bytes) else input
+    return subprocess.run([*CLI, *args], input=data, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout,
+                          stdin=None if data is not None else subprocess.DEVNULL)
