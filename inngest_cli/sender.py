@@ -176,7 +176,11 @@ class Sender:
             return AuthError(f"the event key was rejected: {reply.error}", status=reply.status,
                              hint=reply.hint)
         if reply.status is None:
-            return ConnectError(f"could not reach the Event API: {reply.error}", hint=reply.hint)
+            return ConnectError(f"could not reach the Event API after {self.options.retries + 1} "
+                                f"attempts: {reply.error}", hint=reply.hint)
+        if reply.outcome is Outcome.RETRY:
+            return ConnectError(f"the Event API kept failing after {self.options.retries + 1} "
+                                f"attempts: {reply.error}", hint=reply.hint)
         return RemoteError(reply.error, status=reply.status, hint=reply.hint)
 
     # -- worker threads -------------------------------------------------------------------

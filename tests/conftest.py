@@ -58,10 +58,11 @@ class ServeProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=timeout)
+            self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            return self.proc.wait()
+            self.proc.communicate()
+        return self.proc.returncode
 
 
 def start_serve(*args: str, db: str | None = None, env: dict[str, str] | None = None,
@@ -109,3 +110,48 @@ def run_cli(*args: str, input: str | bytes | None = None, env: dict[str, str] | 
     return subprocess.run([*CLI, *args], input=data, capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=timeout,
                           stdin=None if data is not None else subprocess.DEVNULL)
+
+
+FAULT_SERVER = Path(__file__).parent / "support" / "faultserver.py"
+
+
+@dataclass
+class FaultServer:
+    """A running tests/support/faultserver.py process (see its docstring for the faults)."""
+
+    proc: subprocess.Popen[str]
+    url: str
+
+    def state(self) -> dict[str, Any]:
+        reply = httpx.get(f"{self.url}/_state", timeout=10)
+        reply.raise_for_status()
+        result: dict[str, Any] = reply.json()
+        return result
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.communicate()
+
+
+@pytest.fixture
+def fault_server() -> Iterator[Any]:
+    started: list[FaultServer] = []
+
+    def factory(*args: str) -> FaultServer:
+        proc = subprocess.Popen([sys.executable, str(FAULT_SERVER), *args], stdout=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+        assert proc.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
+        assert match, "fault server did not start"
+        server = FaultServer(proc, match.group(0))
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()
+
+
+def ndjson_events(count: int, name: str = "test/seq", start: int = 0) -> str:
+    """`count` NDJSON events whose data.seq numbers them, so storage can be checked one by one."""
+    return "".join(f'{{"name":"{name}","data":{{"seq":{i}}}}}\n' for i in range(start, start + count))

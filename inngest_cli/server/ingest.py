@@ -1,0 +1,278 @@
+"""`POST /e/{key}` without the I/O: body → validated events → internal IDs (reference §1-§4).
+
+The pipeline follows Inngest's: the first non-space byte picks the shape (``{`` one event, ``[`` an
+array, nothing at all zero events, anything else a 400); array elements are taken one at a time,
+each size-checked on its raw bytes, then decoded and validated; the first problem stops the request
+and everything before it is still stored.  The fast path parses a body of at most 3 MiB with orjson
+in one call (no element can be oversize then); larger or malformed bodies are walked element by
+element with the stdlib decoder so sizes and the stopping point are exact.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from inngest_cli.ids import IdSeed, encode_ulid
+from inngest_cli.validation import (
+    MAX_EVENT_BYTES,
+    MAX_EVENTS_PER_REQUEST,
+    event_problem,
+    size_problem,
+)
+
+NOT_EVENTS = "Request body must contain an event object or an array of event objects"
+TOO_MANY = f"Cannot have more than {MAX_EVENTS_PER_REQUEST} events in a batch"
+
+Accepted = tuple[str, str, str | None, str | None, int, str | None]
+"""One valid event: (name, id or "", data JSON or None, user JSON or None, ts or 0, v or None)."""
+
+_WS = re.compile(r"[ \t\r\n]*")
+_WS_BYTES = b" \t\r\n"
+
+# The Go struct the server decodes into, for its error messages; JSON field names match it
+# case-insensitively, as encoding/json does.
+_FIELD_TYPES: dict[str, type] = {"name": str, "data": dict, "user": dict, "id": str, "ts": int,
+                                  "v": str}
+_GO_TYPES = {"name": "string", "data": "map[string]interface {}",
+             "user": "map[string]interface {}", "id": "string", "ts": "int64", "v": "string"}
+_GO_KINDS: dict[type, str] = {str: "string", bool: "bool", int: "number", float: "number",
+                              list: "array", dict: "object"}
+
+
+class _Stop(Exception):
+    """Ends an array walk: the message is the request's error."""
+
+
+def _go_kind(value: Any, field: str | None = None) -> str:
+    kind = _GO_KINDS.get(type(value), "value")
+    if field == "ts" and isinstance(value, float):  # Go names the literal for int targets
+        return f"number {value!r}"
+    return kind
+
+
+def _dumps(value: dict[str, Any]) -> str:
+    """JSON text with sorted keys, as Go's encoding of a map has them."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:  # nesting deeper than orjson's limit
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_event(obj: Any) -> tuple[Accepted | None, str | None]:
+    """Decode one event the way the server does; returns the accepted fields or the error."""
+    if type(obj) is not dict:
+        if obj is not None:
+            return None, f"json: cannot unmarshal {_go_kind(obj)} into Go value of type event.raw"
+        obj = {}
+    folded = False
+    for key, value in obj.items():
+        expected = _FIELD_TYPES.get(key)
+        field = key
+        if expected is None:
+            lowered = key.lower()
+            expected = _FIELD_TYPES.get(lowered)
+            if expected is None:
+                continue
+            field, folded = lowered, True
+        if value is not None and type(value) is not expected:
+            return None, (f"json: cannot unmarshal {_go_kind(value, field)} into Go struct field "
+                          f"raw.{field} of type {_GO_TYPES[field]}")
+    if folded:  # later keys win and null leaves a field alone, as in Go
+        event: dict[str, Any] = {}
+        for key, value in obj.items():
+            field = key if key in _FIELD_TYPES else key.lower()
+            if field in _FIELD_TYPES and value is not None:
+                event[field] = value
+        obj = event
+    problem = event_problem(obj)
+    if problem is not None:
+        return None, problem
+    data = obj.get("data")
+    if data is not None and "_inngest" in data:
+        data = {k: v for k, v in data.items() if k != "_inngest"}
+    user = obj.get("user")
+    return (obj["name"], obj.get("id") or "", None if data is None else _dumps(data),
+            _dumps(user) if user else None, obj.get("ts") or 0, obj.get("v") or None), None
+
+
+def _accept(elements: Iterable[Any]) -> tuple[list[Accepted], str | None]:
+    accepted: list[Accepted] = []
+    append = accepted.append
+    try:
+        for obj in elements:
+            if len(accepted) == MAX_EVENTS_PER_REQUEST:
+                return accepted, TOO_MANY
+            fields, problem = check_event(obj)
+            if fields is None:
+                return accepted, problem
+            append(fields)
+    except _Stop as stop:
+        return accepted, str(stop)
+    return accepted, None
+
+
+def parse_body(body: bytes) -> tuple[list[Accepted], str | None]:
+    """The valid events at the start of ``body`` and the error that stopped it, if any."""
+    text_start = len(body) - len(body.lstrip(_WS_BYTES))
+    if text_start == len(body):
+        return [], None
+    first = body[text_start]
+    if first == 0x7B:  # {
+        problem = size_problem(len(body) - text_start)
+        if problem is not None:
+            return [], problem
+        try:
+            obj = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            try:
+                obj = _loads_slow(body)
+            except _Stop as stop:
+                return [], str(stop)
+        return _accept((obj,))
+    if first == 0x5B:  # [
+        if len(body) <= MAX_EVENT_BYTES:
+            try:
+                elements = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                return _accept(elements)
+        text = body.decode("utf-8", "replace")
+        start = len(text) - len(text.lstrip(" \t\r\n")) + 1
+        return _accept(_walk_array(text, start))
+    return [], NOT_EVENTS
+
+
+# -- the exact, element-by-element path --------------------------------------------------------
+
+
+def _parse_int(literal: str) -> int | float:
+    value = int(literal)  # orjson's range; beyond it numbers become floats, as in Go
+    return value if -(1 << 63) <= value < (1 << 64) else float(literal)
+
+
+def _parse_float(literal: str) -> float:
+    value = float(literal)
+    if math.isinf(value):
+        raise _Stop(f"json: cannot unmarshal number {literal} into Go value of type float64")
+    return value
+
+
+def _reject_constant(literal: str) -> Any:
+    raise _Stop(f"invalid character {_quote(literal[0])} looking for beginning of value")
+
+
+_DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float,
+                            parse_constant=_reject_constant)
+
+
+def _quote(char: str) -> str:
+    if char == "'":
+        return "'\\''"
+    if char == '"':
+        return "'\"'"
+    return "'" + json.dumps(char, ensure_ascii=False)[1:-1] + "'"
+
+
+def _syntax_error(text: str, pos: int, eof: str) -> _Stop:
+    if pos >= len(text.rstrip(" \t\r\n")):
+        return _Stop(eof)
+    return _Stop(f"invalid character {_quote(text[pos])} looking for beginning of value")
+
+
+def _loads_slow(body: bytes) -> Any:
+    text = body.decode("utf-8", "replace")
+    start = _WS.match(text).end()  # type: ignore[union-attr]
+    try:
+        obj, end = _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as error:
+        raise _syntax_error(text, error.pos, "unexpected end of JSON input") from None
+    except RecursionError:
+        raise _Stop("exceeded max depth") from None
+    end = _WS.match(text, end).end()  # type: ignore[union-attr]
+    if end < len(text):
+        raise _Stop(f"invalid character {_quote(text[end])} after top-level value")
+    return obj
+
+
+def _walk_array(text: str, pos: int) -> Iterator[Any]:
+    """Yield the elements of the array whose ``[`` ends at ``pos``, like Go's Decoder.More/Decode
+    loop: an unterminated array just ends, a bad element raises `_Stop`."""
+    ws = _WS.match
+    decode = _DECODER.raw_decode
+    n = len(text)
+    count = 0
+    pos = ws(text, pos).end()  # type: ignore[union-attr]
+    while pos < n and text[pos] not in "]}":
+        if count:
+            if count == MAX_EVENTS_PER_REQUEST:
+                raise _Stop(TOO_MANY)
+            if text[pos] != ",":
+                raise _Stop(f"invalid character {_quote(text[pos])} after array element")
+            pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
+        try:
+            obj, end = decode(text, pos)
+        except json.JSONDecodeError as error:
+            raise _syntax_error(text, error.pos, "unexpected EOF") from None
+        except RecursionError:
+            raise _Stop("exceeded max depth") from None
+        size = end - pos
+        if size * 4 > MAX_EVENT_BYTES:  # a character is 1-4 bytes: only then count bytes
+            size = len(text[pos:end].encode())
+            problem = size_problem(size)
+            if problem is not None:
+                raise _Stop(problem)
+        yield obj
+        count += 1
+        pos = ws(text, end).end()  # type: ignore[union-attr]
+
+
+# -- internal IDs ---------------------------------------------------------------------------
+
+_B32_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
+                                    b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_ENTROPY_LIMIT = 1 << 80
+
+
+def _ulids(ms: int, entropies: Iterable[bytes]) -> list[str]:
+    """ULIDs for one timestamp and 10-byte entropies, encoded in one base32 call (10 bytes are
+    exactly 16 base32 characters)."""
+    prefix = encode_ulid(ms, bytes(10))[:10]
+    chars = base64.b32encode(b"".join(entropies)).translate(_B32_TO_CROCKFORD).decode()
+    return [prefix + chars[i:i + 16] for i in range(0, len(chars), 16)]
+
+
+class IdAllocator:
+    """Internal event IDs: from the request's seed when it has one, else random ULIDs that
+    increase monotonically across requests, so newest-first by ID is arrival order."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ms = 0
+        self._next = 0
+
+    def allocate(self, count: int, now_ms: int, seed: IdSeed | None = None) -> tuple[list[str], int]:
+        """``count`` IDs and the millisecond timestamp they carry."""
+        if seed is not None:
+            head, base = seed.entropy[:6], int.from_bytes(seed.entropy[6:], "big")
+            return _ulids(seed.ms, (head + ((base + p) & 0xFFFF_FFFF).to_bytes(4, "big")
+                                    for p in range(1, count + 1))), seed.ms
+        with self._lock:
+            ms = max(now_ms, self._ms)
+            start = self._next
+            if ms > self._ms or start + count >= _ENTROPY_LIMIT:
+                if ms == self._ms:
+                    ms += 1
+                # 79 random bits: room for 2**79 increments within one millisecond.
+                start = int.from_bytes(os.urandom(10), "big") >> 1
+            self._ms, self._next = ms, start + count
+        return _ulids(ms, ((start + i).to_bytes(10, "big") for i in range(count))), ms

@@ -1,0 +1,234 @@
+"""SQLite storage for `inngest-cli serve`: events now, function runs later.
+
+One connection guarded by one lock (``:memory:`` needs a single connection anyway, and a request
+holds the lock only for its one transaction).  WAL with ``synchronous=FULL``: once an insert has
+returned, its rows survive a ``kill -9`` of the server or a power cut.
+
+Listing newest-first is ``ORDER BY internal_id DESC`` over a ``received_at`` window.  Scanning the
+primary key backwards is fast when the window holds the newest rows, but would walk the whole table
+for an old window or the last page.  So the store remembers how far an event's ULID time may be
+from its ``received_at`` (``meta``: ``min_skew_ms``/``max_skew_ms``; 0 for the server's own IDs,
+the client's clock offset for seeded IDs) and turns the window into an ``internal_id`` range.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from inngest_cli.ids import encode_ulid
+
+SCHEMA_VERSION = 1
+MEMORY = ":memory:"
+_MAX_ULID_MS = (1 << 48) - 1
+_ZERO_ENTROPY = bytes(10)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    internal_id TEXT PRIMARY KEY,      -- ULID, what POST /e answers with
+    received_at INTEGER NOT NULL,      -- ms since the epoch, server clock
+    name        TEXT NOT NULL,
+    id          TEXT NOT NULL,         -- the sender's id, else internal_id
+    data        TEXT,                  -- JSON object, NULL for null/missing
+    user        TEXT,                  -- JSON object, NULL when empty
+    ts          INTEGER NOT NULL,      -- ms; receive time when not sent
+    v           TEXT                   -- NULL when empty
+);
+CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+CREATE INDEX IF NOT EXISTS events_name ON events (name, internal_id);
+
+-- Function runs (not written yet; GET /v1/runs/{id} and /v1/events/{id}/runs read it).
+CREATE TABLE IF NOT EXISTS runs (
+    run_id           TEXT PRIMARY KEY,  -- ULID
+    event_id         TEXT NOT NULL,     -- events.internal_id of the triggering event
+    function_id      TEXT NOT NULL,     -- UUID
+    function_version INTEGER NOT NULL DEFAULT 0,
+    status           TEXT NOT NULL DEFAULT 'Running',
+    run_started_at   INTEGER NOT NULL,  -- ms
+    ended_at         INTEGER,           -- ms, NULL while running
+    output           TEXT,              -- JSON, NULL when absent
+    batch_id         TEXT,
+    original_run_id  TEXT,
+    cron             TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_event_id ON runs (event_id, run_id);
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('min_skew_ms', 0), ('max_skew_ms', 0);
+"""
+
+_EVENT_COLUMNS = "internal_id, received_at, name, id, data, user, ts, v"
+_RUN_COLUMNS = ("run_id, run_started_at, function_id, function_version, event_id, batch_id, "
+                "original_run_id, cron, status, ended_at, output")
+
+EventRow = tuple[str, int, str, str, str | None, str | None, int, str | None]
+"""(internal_id, received_at, name, id, data, user, ts, v), the column order of ``events``."""
+
+RunRow = tuple[str, int, str, int, str, str | None, str | None, str | None, str, int | None,
+               str | None]
+"""(run_id, run_started_at, function_id, function_version, event_id, batch_id, original_run_id,
+cron, status, ended_at, output)."""
+
+
+class StoreError(Exception):
+    """The database could not be opened or written."""
+
+
+def default_db_path() -> Path:
+    """``$XDG_DATA_HOME/inngest-cli/serve.db``, else ``~/.local/share/inngest-cli/serve.db``."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".local" / "share"
+    return root / "inngest-cli" / "serve.db"
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    after_ms: int
+    before_ms: int
+    limit: int
+    cursor: str | None = None
+    name: str | None = None
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != MEMORY:
+            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._setup()
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open database {self.path}: {error}") from error
+        self._closed = False
+
+    def _setup(self) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA cache_size = -32768")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"schema version {version} is newer than this inngest-cli understands")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Statement by statement: executescript() would commit the open transaction.
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        skew = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        self._min_skew = int(skew.get("min_skew_ms", 0))
+        self._max_skew = int(skew.get("max_skew_ms", 0))
+
+    def close(self) -> None:
+        """Close the connection; waits for a running transaction to finish first."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def insert_events(self, rows: Sequence[EventRow], skew_ms: int = 0) -> None:
+        """Store ``rows`` in one transaction.  ``skew_ms`` is the rows' ULID time minus their
+        ``received_at``.  A row whose internal_id exists already (a retried request with the
+        same ID seed) is skipped, so retries do not duplicate events."""
+        if not rows:
+            return
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    if skew_ms < self._min_skew:
+                        conn.execute("UPDATE meta SET value = ? WHERE key = 'min_skew_ms'", (skew_ms,))
+                    if skew_ms > self._max_skew:
+                        conn.execute("UPDATE meta SET value = ? WHERE key = 'max_skew_ms'", (skew_ms,))
+                    conn.executemany(
+                        f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                        rows)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot store events: {error}") from error
+            self._min_skew = min(self._min_skew, skew_ms)
+            self._max_skew = max(self._max_skew, skew_ms)
+
+    def insert_run(self, row: RunRow) -> None:
+        """Store or replace a function run (for the runs feature and for tests)."""
+        with self._lock:
+            try:
+                self._conn.execute(
+                    f"INSERT OR REPLACE INTO runs ({_RUN_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    row)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot store run: {error}") from error
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def list_events(self, query: EventQuery) -> list[EventRow]:
+        """Events received in [after_ms, before_ms], newest first by internal_id, internal
+        (``inngest/``) names left out."""
+        with self._lock:
+            high_ms = query.before_ms + self._max_skew + 1
+            if high_ms <= 0 or query.after_ms > query.before_ms:
+                return []
+            low = encode_ulid(min(max(0, query.after_ms + self._min_skew), _MAX_ULID_MS),
+                              _ZERO_ENTROPY)
+            # "8" sorts after every ULID (whose first character is 0-7).
+            high = encode_ulid(high_ms, _ZERO_ENTROPY) if high_ms <= _MAX_ULID_MS else "8"
+            if query.cursor is not None and query.cursor < high:
+                high = query.cursor
+            sql = (f"SELECT {_EVENT_COLUMNS} FROM events"
+                   " WHERE internal_id >= ? AND internal_id < ?"
+                   " AND +received_at >= ? AND +received_at <= ?"
+                   " AND name NOT LIKE 'inngest/%'")
+            params: list[object] = [low, high, query.after_ms, query.before_ms]
+            if query.name is not None:
+                sql += " AND name = ?"
+                params.append(query.name)
+            sql += " ORDER BY internal_id DESC LIMIT ?"
+            params.append(query.limit)
+            return self._conn.execute(sql, params).fetchall()
+
+    def get_event(self, internal_id: str) -> EventRow | None:
+        with self._lock:
+            row: EventRow | None = self._conn.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE internal_id = ?", (internal_id,)
+            ).fetchone()
+            return row
+
+    def runs_for_event(self, event_id: str) -> list[RunRow]:
+        with self._lock:
+            return self._conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE event_id = ? ORDER BY run_id", (event_id,)
+            ).fetchall()
+
+    def get_run(self, run_id: str) -> RunRow | None:
+        with self._lock:
+            row: RunRow | None = self._conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            return row
+
+    def count_events(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM events").fetchone()[0])

@@ -1,0 +1,174 @@
+"""A fault-injecting Event API for tests: a real process on 127.0.0.1 that stores events in memory
+(deduplicated by internal ID, as a retried request with the same seed reproduces its IDs) and
+misbehaves on schedule.
+
+    python tests/support/faultserver.py --faults 500,ok,drop,reset,429,slow --max-body 600000
+    python tests/support/faultserver.py --fault-rate 0.02 --seed 7
+
+Faults (one per request, in order; then `ok`):
+    ok      answer normally
+    500     answer 500, store nothing
+    429     answer 429 with Retry-After: 1, store nothing
+    reset   close the connection (RST) before reading the body, store nothing
+    drop    store the batch, then close the connection without answering
+    slow    store the batch, then answer only after --slow seconds (past the client's timeout)
+Events named `fault/reject` are refused with a 400 like Inngest's partial failure; bodies over
+--max-body bytes get 413. `GET /_state` returns what was stored and what happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from inngest_cli.ids import SEED_HEADER, IdSeed, new_ulid  # noqa: E402
+
+KINDS = ("500", "429", "reset", "drop", "slow")
+
+
+class State:
+    def __init__(self, faults: list[str], rate: float, seed: int, slow: float, max_body: int) -> None:
+        self.lock = threading.Lock()
+        self.faults = faults
+        self.rate = rate
+        self.random = random.Random(seed)
+        self.slow = slow
+        self.max_body = max_body
+        self.events: dict[str, Any] = {}
+        self.order: list[str] = []
+        self.requests = 0
+        self.replays = 0
+        self.injected: dict[str, int] = {}
+        self.seeds: list[str | None] = []
+        self.times: list[float] = []
+
+    def next_fault(self) -> str:
+        with self.lock:
+            self.requests += 1
+            self.times.append(time.time())
+            if self.faults:
+                fault = self.faults.pop(0)
+            elif self.rate and self.random.random() < self.rate:
+                fault = self.random.choice(KINDS)
+            else:
+                fault = "ok"
+            if fault != "ok":
+                self.injected[fault] = self.injected.get(fault, 0) + 1
+            return fault
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = orjson.dumps(body) + b"\n"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reset(self) -> None:
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def do_GET(self) -> None:
+        state = self.server.state
+        with state.lock:
+            self._reply(200, {"events": [state.events[i] for i in state.order],
+                              "ids": state.order, "requests": state.requests,
+                              "replays": state.replays, "injected": state.injected,
+                              "seeds": state.seeds, "times": state.times})
+
+    def do_POST(self) -> None:
+        state = self.server.state
+        fault = state.next_fault()
+        if fault == "reset":
+            self._reset()
+            return
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        seed_header = self.headers.get(SEED_HEADER)
+        with state.lock:
+            state.seeds.append(seed_header)
+        if fault == "500":
+            self._reply(500, {"error": "injected"})
+            return
+        if fault == "429":
+            self._reply(429, {"error": "rate limited"}, {"Retry-After": "1"})
+            return
+        if len(body) > state.max_body:
+            self._reply(413, {"error": "request too large"})
+            return
+        parsed = orjson.loads(body)
+        events = parsed if isinstance(parsed, list) else [parsed]
+        seed = IdSeed.parse(seed_header)
+        ids: list[str] = []
+        error = None
+        with state.lock:
+            for position, event in enumerate(events, start=1):
+                if event.get("name") == "fault/reject":
+                    error = "event rejected by the fault server"
+                    break
+                event_id = seed.event_id(position) if seed else new_ulid()
+                if event_id in state.events:
+                    state.replays += 1
+                else:
+                    state.events[event_id] = event
+                    state.order.append(event_id)
+                ids.append(event_id)
+        if fault == "drop":
+            self._reset()
+            return
+        if fault == "slow":
+            time.sleep(state.slow)
+        if error:
+            self._reply(400, {"ids": ids or [""], "status": 400, "error": error})
+        else:
+            self._reply(200, {"ids": ids, "status": 200})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: State
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--faults", default="")
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--slow", type=float, default=3.0)
+    parser.add_argument("--max-body", type=int, default=1 << 40)
+    args = parser.parse_args()
+    server = Server(("127.0.0.1", args.port), Handler)
+    server.state = State([f for f in args.faults.split(",") if f], args.fault_rate, args.seed,
+                         args.slow, args.max_body)
+    print(f"faultserver listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
