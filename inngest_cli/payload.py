@@ -16,7 +16,8 @@ from inngest_cli.inputs import Record
 from inngest_cli.validation import MAX_EVENT_BYTES, event_problem, json_type, ts_hint
 
 # Fields that `GET /v1/events` adds and the Event API does not take: dropped on replay.
-SERVER_FIELDS = ("internal_id", "account_id", "environment_id", "source", "source_id", "received_at")
+SERVER_FIELDS = frozenset(
+    ("internal_id", "account_id", "environment_id", "source", "source_id", "received_at"))
 
 
 @dataclass(slots=True)
@@ -99,7 +100,7 @@ def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
                                f"{wanted} (--{key}-field) is missing from the record")
             event[key] = value[wanted]
         value, reencode = event, True
-    elif isinstance(value, dict) and any(f in value for f in SERVER_FIELDS):
+    elif isinstance(value, dict) and not SERVER_FIELDS.isdisjoint(value):
         value = {k: v for k, v in value.items() if k not in SERVER_FIELDS}
         if not shaping.keep_ts:
             value.pop("ts", None)

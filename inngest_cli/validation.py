@@ -24,10 +24,24 @@ def json_type(value: Any) -> str:
 
 def event_problem(event: Any) -> str | None:
     """The first reason Inngest would reject ``event`` (a decoded JSON value), or None."""
-    if event is None:
-        return "event name is empty"
-    if not isinstance(event, dict):
-        return f"event must be a JSON object, not {json_type(event)}"
+    if type(event) is not dict:
+        if event is None:
+            return "event name is empty"
+        if not isinstance(event, dict):
+            return f"event must be a JSON object, not {json_type(event)}"
+    get = event.get
+    name, data, user, ts = get("name"), get("data"), get("user"), get("ts")
+    # fast path: the shape nearly every event has
+    if (type(name) is str and name and (data is None or type(data) is dict)
+            and (user is None or type(user) is dict) and type(get("id", "")) is str
+            and type(get("v", "")) is str and (ts is None or (type(ts) is int and (
+                ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS)))
+            and name[:8].lower() != RESERVED_PREFIX):
+        return None
+    return _slow_problem(event)
+
+
+def _slow_problem(event: dict[str, Any]) -> str | None:
     name = event.get("name")
     if name is not None and not isinstance(name, str):
         return f"name must be a string, not {json_type(name)}"

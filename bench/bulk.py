@@ -1,0 +1,218 @@
+"""Bulk-send benchmark: `inngest-cli send` vs curl (the I/O floor) vs the official SDK.
+
+    .venv/bin/python bench/bulk.py                 # 200k and 2M events (a few minutes)
+    .venv/bin/python bench/bulk.py --sizes 20000   # quick look
+
+For each input size it generates an NDJSON file of realistic events (bench/out/, reused), then,
+against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite file per run), times:
+
+  curl   posting the input pre-chunked into <=512 KB JSON arrays, one kept-alive connection
+         (chunking is done before the clock starts: this is the floor for the sink)
+  sdk    the official `inngest` SDK's `send_sync` in chunks of 1000 (a script reading the file)
+  cli    `inngest-cli send FILE`
+
+and prints throughput, ratios (cli/curl, cli/sdk) and each client's peak RSS. Every run checks
+that the sink stored exactly the number of events sent. Nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+PY = sys.executable
+CHUNK_BYTES = 512 * 1000  # "<= 512 KB"
+
+SDK_SCRIPT = r"""
+import sys, orjson, inngest
+client = inngest.Inngest(app_id="bench", is_production=False, event_api_base_url=sys.argv[2])
+chunk = []
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        e = orjson.loads(line)
+        chunk.append(inngest.Event(name=e["name"], data=e["data"], id=e["id"]))
+        if len(chunk) == 1000:
+            client.send_sync(chunk)
+            chunk = []
+if chunk:
+    client.send_sync(chunk)
+"""
+
+
+def generate(count: int) -> Path:
+    path = OUT / f"events-{count}.ndjson"
+    if path.exists():
+        return path
+    OUT.mkdir(exist_ok=True)
+    rng = random.Random(count)
+    plans = ["free", "pro", "team", "enterprise"]
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        for i in range(count):
+            f.write(orjson.dumps({
+                "name": "bench/user.imported", "id": f"user-{i}",
+                "data": {"seq": i, "email": f"user{i}@example.com", "plan": rng.choice(plans),
+                         "score": round(rng.random(), 6), "tags": ["import", "bench"]},
+            }) + b"\n")
+    tmp.rename(path)
+    return path
+
+
+def chunk_for_curl(path: Path, workdir: Path) -> Path:
+    """Pre-chunk NDJSON into JSON arrays of at most CHUNK_BYTES, and a curl config posting them."""
+    config = workdir / "curl.cfg"
+    chunks: list[Path] = []
+    batch: list[bytes] = []
+    size = 2
+
+    def flush() -> None:
+        chunk = workdir / f"chunk-{len(chunks):05d}.json"
+        chunk.write_bytes(b"[" + b",".join(batch) + b"]")
+        chunks.append(chunk)
+
+    with open(path, "rb") as f:
+        for line in f:
+            line = line.strip()
+            if batch and (size + len(line) + 1 > CHUNK_BYTES or len(batch) == 5000):
+                flush()
+                batch, size = [], 2
+            batch.append(line)
+            size += len(line) + 1
+    if batch:
+        flush()
+    with open(config, "w") as cfg:
+        for i, chunk in enumerate(chunks):
+            if i:
+                cfg.write("next\n")
+            cfg.write(f'url = "URL"\ndata-binary = "@{chunk}"\n'
+                      'header = "Content-Type: application/json"\noutput = "/dev/null"\n'
+                      "silent\nfail\n")
+    return config
+
+
+@dataclass
+class Result:
+    name: str
+    events: int
+    seconds: float
+    rss_mib: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+class Sink:
+    """A fresh `inngest-cli serve` on a free loopback port with its own SQLite file."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.db = workdir / f"sink-{time.time_ns()}.db"
+        self.proc = subprocess.Popen(
+            [PY, "-m", "inngest_cli", "serve", "--port", "0", "--db", str(self.db), "--quiet"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert self.proc.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+", self.proc.stdout.readline())
+        assert match, "sink did not start"
+        self.url = match.group(0)
+
+    def stored(self) -> int:
+        self.proc.terminate()
+        self.proc.communicate(timeout=30)
+        with sqlite3.connect(self.db) as conn:
+            count: int = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
+        return count
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS MiB of that process)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})})
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def run_one(name: str, count: int, path: Path, workdir: Path, curl_cfg: Path) -> Result:
+    sink = Sink(workdir)
+    if name == "curl":
+        cfg = workdir / "curl-url.cfg"
+        cfg.write_text(curl_cfg.read_text().replace("URL", f"{sink.url}/e/bench"))
+        seconds, rss = timed(["curl", "-K", str(cfg)])
+    elif name == "sdk":
+        script = workdir / "sdk_send.py"
+        script.write_text(SDK_SCRIPT)
+        seconds, rss = timed([PY, str(script), str(path), sink.url])
+    else:
+        seconds, rss = timed([PY, "-m", "inngest_cli", "send", str(path), "--dev",
+                              "--event-api-url", sink.url, "--no-progress", "-q", "-o", "ids"])
+    stored = sink.stored()
+    if stored != count:
+        raise SystemExit(f"{name}: the sink stored {stored} events, expected {count}")
+    return Result(name, count, seconds, rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="200000,2000000")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per contender (best is kept)")
+    parser.add_argument("--skip-sdk", action="store_true")
+    args = parser.parse_args()
+    names = ["curl", "cli"] + ([] if args.skip_sdk else ["sdk"])
+    table: dict[int, dict[str, Result]] = {}
+    for count in (int(s) for s in args.sizes.split(",")):
+        path = generate(count)
+        workdir = Path(tempfile.mkdtemp(prefix="inngest-bench-"))
+        try:
+            curl_cfg = chunk_for_curl(path, workdir)
+            best: dict[str, Result] = {}
+            for _ in range(args.rounds):
+                for name in names:  # interleaved, so drift hits every contender alike
+                    result = run_one(name, count, path, workdir, curl_cfg)
+                    if name not in best or result.seconds < best[name].seconds:
+                        best[name] = result
+                    print(f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
+                          f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB",
+                          file=sys.stderr, flush=True)
+            table[count] = best
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\n{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
+          f" {'cli/curl':>9} {'cli/sdk':>8}")
+    for count, best in table.items():
+        cli = best["cli"]
+        for name, result in best.items():
+            extra = ""
+            if name == "cli":
+                extra = f" {cli.rate / best['curl'].rate:8.2f}x"
+                extra += f" {cli.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
+            print(f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
+                  f"{result.rss_mib:7.1f}Mi{extra}")
+    counts = sorted(table)
+    if len(counts) > 1:
+        small, large = table[counts[0]]["cli"], table[counts[-1]]["cli"]
+        print(f"\ncli peak RSS {counts[-1]:,} vs {counts[0]:,} events: "
+              f"{large.rss_mib / small.rss_mib:.2f}x ({large.rss_mib:.1f} vs {small.rss_mib:.1f} MiB)")
+
+
+if __name__ == "__main__":
+    main()
