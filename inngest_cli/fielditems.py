@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from inngest_cli.errors import UsageError
+from inngest_cli.validation import json_error
 
 SEP_STRING = "="
 SEP_JSON = ":="
@@ -103,7 +104,7 @@ def _value(token: str, sep: str, raw: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise UsageError(f"field item {token!r}: value is not valid JSON ({exc})") from None
+        raise UsageError(f"field item {token!r}: value is not valid JSON ({json_error(exc)})") from None
 
 
 def _reason(exc: Exception) -> str:

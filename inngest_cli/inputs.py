@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
 import orjson
+
+from inngest_cli.validation import json_error
 
 Format = Literal["auto", "ndjson", "json"]
 FORMATS: tuple[str, ...] = ("auto", "ndjson", "json")
@@ -21,7 +22,6 @@ BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
 HARD_MAX_RECORD = 64 << 20  # a record larger than this is reported and skipped, never buffered
 _WS = " \t\r\n"
-_ORJSON_POS = re.compile(r": line \d+ column (\d+) \(char \d+\)$")
 
 
 @dataclass(slots=True)
@@ -33,10 +33,6 @@ class Record:
     raw: bytes
     value: Any = None
     error: str | None = None
-
-
-def _orjson_message(exc: orjson.JSONDecodeError) -> str:
-    return _ORJSON_POS.sub(r" (column \1)", str(exc))
 
 
 def _skip_leading_space(stream: BinaryIO) -> tuple[bytes, int]:
@@ -115,7 +111,7 @@ def _ndjson(stream: BinaryIO, source: str, offset: int = 0) -> Iterator[Record]:
         try:
             yield Record(source, lineno, data, loads(data))
         except orjson.JSONDecodeError as exc:
-            yield Record(source, lineno, data, error=f"invalid JSON: {_orjson_message(exc)}")
+            yield Record(source, lineno, data, error=f"invalid JSON: {json_error(exc)}")
 
 
 def _reject_constant(name: str) -> Any:

@@ -6,6 +6,7 @@ The client prefixes the source and line; `serve` answers it in its 400 body.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MIN_TS_MS = 315_532_800_000  # 1980-01-01T00:00:00Z
@@ -16,6 +17,19 @@ RESERVED_PREFIX = "inngest/"
 
 _TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
                int: "a number", float: "a number", type(None): "null"}
+
+
+_DECODER_POSITION = re.compile(r": line (\d+) column (\d+) \(char \d+\)$")
+
+
+def json_error(exc: Exception) -> str:
+    """orjson's message without its offsets: `..., expected a string key (line 1, column 2)`,
+    and without the line for single-line input, where the caller names the line."""
+    def position(match: re.Match[str]) -> str:
+        line, column = match.groups()
+        return f" (column {column})" if line == "1" else f" (line {line}, column {column})"
+
+    return _DECODER_POSITION.sub(position, str(exc))
 
 
 def json_type(value: Any) -> str:

@@ -55,11 +55,13 @@ def _read_at(value: str, what: str) -> tuple[str, str]:
 def _json_object_flag(value: str, what: str) -> dict[str, Any]:
     import orjson
 
+    from inngest_cli.validation import json_error
+
     text, where = _read_at(value, what)
     try:
         parsed = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        raise UsageError(f"{where}: not valid JSON ({exc})") from None
+        raise UsageError(f"{where}: not valid JSON ({json_error(exc)})") from None
     if not isinstance(parsed, dict):
         from inngest_cli.validation import json_type
 
@@ -105,9 +107,11 @@ _FIELD_FLAGS = {"name": "--name", "data": "--data", "user": "--user", "id": "--i
                 "ts": "--ts", "timestamp": "--ts", "event": "--name"}
 
 
-def _flag_for(problem: str) -> str:
-    first = problem.split(" ", 1)[0]
-    return _FIELD_FLAGS.get(first, "--name")
+def _flag_problem(problem: str) -> str:
+    """Prefix a validation problem with the flag it came from (`--ts: timestamp is ...`)."""
+    if problem.startswith("event is "):  # the size of the whole event: no single flag
+        return problem
+    return f"{_FIELD_FLAGS.get(problem.split(' ', 1)[0], '--name')}: {problem}"
 
 
 def send(
@@ -233,8 +237,7 @@ def send(
             body = orjson.dumps(event)
             result = finish_event(event, body, "flags", 0, shaping, reencode=False)
             if isinstance(result, Failure):
-                flag = _flag_for(result.reason)
-                raise UsageError(f"{flag}: {result.reason}", hint=result.hint)
+                raise UsageError(_flag_problem(result.reason), hint=result.hint)
             stream: Iterator[Event | Failure] = iter([result])
         else:
             sources = [_open_source(p, stack) for p in paths]

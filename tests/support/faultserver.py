@@ -12,6 +12,7 @@ Faults (one per request, in order; then `ok`):
     reset   close the connection (RST) before reading the body, store nothing
     drop    store the batch, then close the connection without answering
     slow    store the batch, then answer only after --slow seconds (past the client's timeout)
+    html    answer 200 with an HTML page (a Dev Server UI fallback), store nothing
 Events named `fault/reject` are refused with a 400 like Inngest's partial failure; bodies over
 --max-body bytes get 413. `GET /_state` returns what was stored and what happened.
 """
@@ -53,6 +54,7 @@ class State:
         self.injected: dict[str, int] = {}
         self.seeds: list[str | None] = []
         self.times: list[float] = []
+        self.requests_seen: list[dict[str, Any]] = []
 
     def next_fault(self) -> str:
         with self.lock:
@@ -96,7 +98,8 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(200, {"events": [state.events[i] for i in state.order],
                               "ids": state.order, "requests": state.requests,
                               "replays": state.replays, "injected": state.injected,
-                              "seeds": state.seeds, "times": state.times})
+                              "seeds": state.seeds, "times": state.times,
+                              "seen": state.requests_seen})
 
     def do_POST(self) -> None:
         state = self.server.state
@@ -109,6 +112,16 @@ class Handler(BaseHTTPRequestHandler):
         seed_header = self.headers.get(SEED_HEADER)
         with state.lock:
             state.seeds.append(seed_header)
+            state.requests_seen.append({"path": self.path, "headers": dict(self.headers.items()),
+                                        "body": body.decode("utf-8", "replace")})
+        if fault == "html":
+            page = b"<!doctype html><html><body>Inngest UI</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return
         if fault == "500":
             self._reply(500, {"error": "injected"})
             return
