@@ -63,11 +63,22 @@ def generate(count: int) -> Path:
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as f:
         for i in range(count):
-            f.write(orjson.dumps({
-                "name": "bench/user.imported", "id": f"user-{i}",
-                "data": {"seq": i, "email": f"user{i}@example.com", "plan": rng.choice(plans),
-                         "score": round(rng.random(), 6), "tags": ["import", "bench"]},
-            }) + b"\n")
+            f.write(
+                orjson.dumps(
+                    {
+                        "name": "bench/user.imported",
+                        "id": f"user-{i}",
+                        "data": {
+                            "seq": i,
+                            "email": f"user{i}@example.com",
+                            "plan": rng.choice(plans),
+                            "score": round(rng.random(), 6),
+                            "tags": ["import", "bench"],
+                        },
+                    }
+                )
+                + b"\n"
+            )
     tmp.rename(path)
     return path
 
@@ -98,9 +109,11 @@ def chunk_for_curl(path: Path, workdir: Path) -> Path:
         for i, chunk in enumerate(chunks):
             if i:
                 cfg.write("next\n")
-            cfg.write(f'url = "URL"\ndata-binary = "@{chunk}"\n'
-                      'header = "Content-Type: application/json"\noutput = "/dev/null"\n'
-                      "silent\nfail\n")
+            cfg.write(
+                f'url = "URL"\ndata-binary = "@{chunk}"\n'
+                'header = "Content-Type: application/json"\noutput = "/dev/null"\n'
+                "silent\nfail\n"
+            )
     return config
 
 
@@ -123,7 +136,10 @@ class Sink:
         self.db = workdir / f"sink-{time.time_ns()}.db"
         self.proc = subprocess.Popen(
             [PY, "-m", "inngest_cli", "serve", "--port", "0", "--db", str(self.db), "--quiet"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         assert self.proc.stdout is not None
         match = re.search(r"http://127\.0\.0\.1:\d+", self.proc.stdout.readline())
         assert match, "sink did not start"
@@ -142,8 +158,9 @@ class Sink:
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run ``cmd``; return (wall seconds, peak RSS MiB of that process)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -163,8 +180,22 @@ def run_one(name: str, count: int, path: Path, workdir: Path, curl_cfg: Path) ->
         script.write_text(SDK_SCRIPT)
         seconds, rss = timed([PY, str(script), str(path), sink.url])
     else:
-        seconds, rss = timed([PY, "-m", "inngest_cli", "send", str(path), "--dev",
-                              "--event-api-url", sink.url, "--no-progress", "-q", "-o", "ids"])
+        seconds, rss = timed(
+            [
+                PY,
+                "-m",
+                "inngest_cli",
+                "send",
+                str(path),
+                "--dev",
+                "--event-api-url",
+                sink.url,
+                "--no-progress",
+                "-q",
+                "-o",
+                "ids",
+            ]
+        )
     stored = sink.stored()
     if stored != count:
         raise SystemExit(f"{name}: the sink stored {stored} events, expected {count}")
@@ -190,14 +221,19 @@ def main() -> None:
                     result = run_one(name, count, path, workdir, curl_cfg)
                     if name not in best or result.seconds < best[name].seconds:
                         best[name] = result
-                    print(f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
-                          f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
+                        f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             table[count] = best
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\n{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
-          f" {'cli/curl':>9} {'cli/sdk':>8}")
+    print(
+        f"\n{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
+        f" {'cli/curl':>9} {'cli/sdk':>8}"
+    )
     for count, best in table.items():
         cli = best["cli"]
         for name, result in best.items():
@@ -205,13 +241,17 @@ def main() -> None:
             if name == "cli":
                 extra = f" {cli.rate / best['curl'].rate:8.2f}x"
                 extra += f" {cli.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
-            print(f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
-                  f"{result.rss_mib:7.1f}Mi{extra}")
+            print(
+                f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
+                f"{result.rss_mib:7.1f}Mi{extra}"
+            )
     counts = sorted(table)
     if len(counts) > 1:
         small, large = table[counts[0]]["cli"], table[counts[-1]]["cli"]
-        print(f"\ncli peak RSS {counts[-1]:,} vs {counts[0]:,} events: "
-              f"{large.rss_mib / small.rss_mib:.2f}x ({large.rss_mib:.1f} vs {small.rss_mib:.1f} MiB)")
+        print(
+            f"\ncli peak RSS {counts[-1]:,} vs {counts[0]:,} events: "
+            f"{large.rss_mib / small.rss_mib:.2f}x ({large.rss_mib:.1f} vs {small.rss_mib:.1f} MiB)"
+        )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -41,7 +41,7 @@ def request_size(events: Iterable[Sized]) -> int:
     return total + max(count - 1, 0)
 
 
-def encode_batch(events: list[Sized]) -> bytes:
+def encode_batch(events: Sequence[Sized]) -> bytes:
     return b"[" + b",".join(e.body for e in events) + b"]"
 
 

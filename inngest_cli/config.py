@@ -59,13 +59,18 @@ def resolve_event_api(
     event_api_url: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EventAPIConfig:
-    """Settings for `POST /e/{key}`; raises UsageError (before any traffic) in Cloud mode without a key."""
+    """Settings for `POST /e/{key}`.
+
+    Raises UsageError, before any traffic, in Cloud mode without a key.
+    """
     environ = os.environ if environ is None else environ
     dev_mode, dev_url = parse_dev(dev if dev is not None else environ.get("INNGEST_DEV"))
     if event_api_url:
         origin = normalize_origin(event_api_url, "--event-api-url")
     elif environ.get("INNGEST_EVENT_API_BASE_URL"):
-        origin = normalize_origin(environ["INNGEST_EVENT_API_BASE_URL"], "INNGEST_EVENT_API_BASE_URL")
+        origin = normalize_origin(
+            environ["INNGEST_EVENT_API_BASE_URL"], "INNGEST_EVENT_API_BASE_URL"
+        )
     elif environ.get("INNGEST_BASE_URL"):
         origin = normalize_origin(environ["INNGEST_BASE_URL"], "INNGEST_BASE_URL")
     elif dev_url:
@@ -78,13 +83,14 @@ def resolve_event_api(
         if not dev_mode:
             raise UsageError(
                 "no event key: set INNGEST_EVENT_KEY or pass --event-key",
-                hint="for a local Dev Server or `inngest-cli serve`, pass --dev (or set INNGEST_DEV=1)",
+                hint="for a local Dev Server or `inngest-cli serve`, "
+                "pass --dev (or set INNGEST_DEV=1)",
             )
         key = DEV_PLACEHOLDER_KEY
     if any(c in key for c in "/?#% \t\r\n"):
         raise UsageError("event key: contains characters that cannot appear in a URL path")
     register_secret(key)
     branch = env if env is not None else environ.get("INNGEST_ENV")
-    if branch is None:
+    if not branch and env is None:  # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or ...
         branch = next((environ[n] for n in BRANCH_ENV_FALLBACKS if environ.get(n)), None)
     return EventAPIConfig(origin=origin, event_key=key, env=branch or None, dev=dev_mode)

@@ -78,29 +78,57 @@ def classify(status: int, content: bytes, headers: httpx.Headers | dict[str, str
     if status == 200:
         if isinstance(raw_ids, list) and not error:
             return Reply(Outcome.ACCEPTED, status, ids, "")
-        return Reply(Outcome.FATAL, status, [], f"HTTP 200 but not an Event API reply: {snippet!r}",
-                     hint="check the Event API URL (--event-api-url, INNGEST_DEV): is an Inngest "
-                          "server listening there?")
+        return Reply(
+            Outcome.FATAL,
+            status,
+            [],
+            f"HTTP 200 but not an Event API reply: {snippet!r}",
+            hint="check the Event API URL (--event-api-url, INNGEST_DEV): is an Inngest "
+            "server listening there?",
+        )
     if status in (401, 403):
-        return Reply(Outcome.FATAL, status, [], error or snippet or "unauthorized", auth=True,
-                     hint="check INNGEST_EVENT_KEY / --event-key: it must be an event key of this "
-                          "Inngest environment")
+        return Reply(
+            Outcome.FATAL,
+            status,
+            [],
+            error or snippet or "unauthorized",
+            auth=True,
+            hint="check INNGEST_EVENT_KEY / --event-key: it must be an event key of this "
+            "Inngest environment",
+        )
     if status == 413:
         return Reply(Outcome.TOO_LARGE, status, [], error or "request too large")
     if status == 429 or status >= 500:
-        return Reply(Outcome.RETRY, status, [], error or snippet or f"HTTP {status}",
-                     retry_after=_retry_after(headers.get("retry-after")))
+        return Reply(
+            Outcome.RETRY,
+            status,
+            [],
+            error or snippet or f"HTTP {status}",
+            retry_after=_retry_after(headers.get("retry-after")),
+        )
     if status == 400 and isinstance(body, dict):
         return Reply(Outcome.REJECTED, status, ids, error or snippet or "rejected")
-    return Reply(Outcome.FATAL, status, [], f"HTTP {status}: {error or snippet}",
-                 hint="check the Event API URL (--event-api-url, INNGEST_DEV)")
+    return Reply(
+        Outcome.FATAL,
+        status,
+        [],
+        f"HTTP {status}: {error or snippet}",
+        hint="check the Event API URL (--event-api-url, INNGEST_DEV)",
+    )
 
 
 class EventAPI:
     """Posts request bodies to `{origin}/e/{key}` over kept-alive connections (thread-safe)."""
 
-    def __init__(self, config: EventAPIConfig, *, timeout: float = 30.0, connections: int = 4,
-                 trace: Trace | None = None, verify: bool = True) -> None:
+    def __init__(
+        self,
+        config: EventAPIConfig,
+        *,
+        timeout: float = 30.0,
+        connections: int = 4,
+        trace: Trace | None = None,
+        verify: bool = True,
+    ) -> None:
         self.config = config
         self.trace = trace
         self._url = config.url()
@@ -133,8 +161,10 @@ class EventAPI:
             return Reply(Outcome.RETRY, None, [], reason)
         if self.trace:
             elapsed = 1000 * (time.perf_counter() - started)
-            self.trace(f"< HTTP {response.status_code} {response.reason_phrase} "
-                       f"({elapsed:.0f} ms, {len(response.content)} bytes)")
+            self.trace(
+                f"< HTTP {response.status_code} {response.reason_phrase} "
+                f"({elapsed:.0f} ms, {len(response.content)} bytes)"
+            )
             for name, value in response.headers.items():
                 self.trace(f"<   {name}: {redact(value)}")
         return classify(response.status_code, response.content, response.headers)

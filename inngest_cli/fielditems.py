@@ -104,7 +104,9 @@ def _value(token: str, sep: str, raw: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise UsageError(f"field item {token!r}: value is not valid JSON ({json_error(exc)})") from None
+        raise UsageError(
+            f"field item {token!r}: value is not valid JSON ({json_error(exc)})"
+        ) from None
 
 
 def _reason(exc: Exception) -> str:

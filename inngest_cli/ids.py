@@ -1,4 +1,5 @@
-"""Event ID seeds and ULIDs, shared by the client (which sends seeds) and `serve` (which honours them).
+"""Event ID seeds and ULIDs, shared by the client (which sends seeds) and `serve` (which
+honours them).
 
 Inngest derives an event's internal ULID from the request's ``x-inngest-event-id-seed`` header
 (``"<unix-ms>,<base64 of 10 bytes>"``): the timestamp is the seed's, the entropy is the seed's
@@ -64,7 +65,8 @@ class IdSeed:
         if not header:
             return None
         ms_text, sep, b64 = header.partition(",")
-        if not sep or not ms_text.strip().isdigit():
+        ms_text = ms_text.strip()
+        if not sep or not (ms_text.isascii() and ms_text.isdigit()):
             return None
         try:
             entropy = base64.b64decode(b64.strip(), validate=True)

@@ -7,10 +7,12 @@ Each record keeps the bytes it came as, so a failed record can be written out un
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Literal
+from typing import IO, Any, Literal
 
 import orjson
 
@@ -22,6 +24,7 @@ BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
 HARD_MAX_RECORD = 64 << 20  # a record larger than this is reported and skipped, never buffered
 _WS = " \t\r\n"
+_LONG_DIGITS = re.compile(rb"\d{19}").search
 
 
 @dataclass(slots=True)
@@ -35,19 +38,18 @@ class Record:
     error: str | None = None
 
 
-def _skip_leading_space(stream: BinaryIO) -> tuple[bytes, int]:
-    """Peek at the first non-space byte without consuming it; returns (byte or b'', newlines skipped)."""
+def _skip_leading_space(stream: io.BufferedReader) -> tuple[bytes, int]:
+    """Consume a UTF-8 BOM and leading whitespace.
+
+    Returns the next byte (b'' at the end) and the number of newlines skipped.
+    """
     newlines = 0
-    first = True
+    if stream.peek(len(BOM))[: len(BOM)] == BOM:
+        stream.read(len(BOM))
     while True:
-        head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+        head = stream.peek(4096)[:4096]
         if not head:
             return b"", newlines
-        if first and head.startswith(BOM):
-            stream.read(len(BOM))
-            first = False
-            continue
-        first = False
         stripped = head.lstrip(b" \t\r\n")
         consumed = len(head) - len(stripped)
         newlines += head.count(b"\n", 0, consumed)
@@ -56,42 +58,56 @@ def _skip_leading_space(stream: BinaryIO) -> tuple[bytes, int]:
             return stripped[:1], newlines
 
 
-def detect_format(stream: BinaryIO) -> tuple[Format, int]:
-    """Decide NDJSON vs JSON from the first non-space byte (consuming only leading whitespace).
+def detect_format(stream: io.BufferedReader) -> tuple[Format, int, bytes]:
+    """Decide NDJSON vs JSON from the first non-space byte.
 
-    `[` is a JSON array. `{` is NDJSON when the first line holds one whole JSON value, else a
-    (pretty-printed) JSON object or a stream of them, as `jq` prints without `-c`.
+    `[` is a JSON array; `{` is NDJSON when the first line holds one whole JSON value, else a
+    (pretty-printed) JSON object or a stream of them, as `jq` prints without `-c`.  Returns the
+    format, the blank lines skipped, and the bytes consumed past them (the first line, for `{`).
     """
     first, newlines = _skip_leading_space(stream)
     if first != b"{":
-        return "json", newlines
-    head = stream.peek(CHUNK)
-    end = head.find(b"\n")
-    line = head if end < 0 else head[:end]
+        return "json", newlines, b""
+    line = stream.readline(HARD_MAX_RECORD)
     try:
         orjson.loads(line)
     except orjson.JSONDecodeError:
-        return "json", newlines
-    return "ndjson", newlines
+        return "json", newlines, line
+    return "ndjson", newlines, line
 
 
-def read_records(stream: BinaryIO, source: str, fmt: Format = "auto") -> Iterator[Record]:
-    """Yield the records of one source in input order."""
-    offset = 0
+def buffered(stream: IO[bytes]) -> io.BufferedReader:
+    """A stream that can `peek` (files and stdin are; BytesIO, as in CliRunner, is wrapped)."""
+    if isinstance(stream, io.BufferedReader):
+        return stream
+    return io.BufferedReader(stream)  # type: ignore[arg-type]
+
+
+def read_records(stream: IO[bytes], source: str, fmt: Format = "auto") -> Iterator[Record]:
+    """Yield the records of one source in input order (see detect_format for `auto`)."""
+    reader = buffered(stream)
     if fmt == "auto":
-        fmt, offset = detect_format(stream)
-    if fmt == "ndjson":
-        yield from _ndjson(stream, source, offset)
+        fmt, offset, consumed = detect_format(reader)
     else:
-        yield from _json_values(stream, source, offset)
+        _, offset = _skip_leading_space(reader)
+        consumed = b""
+    if fmt == "ndjson":
+        yield from _ndjson(reader, source, offset, consumed or None)
+    else:
+        yield from _json_values(reader, source, offset, consumed)
 
 
-def _ndjson(stream: BinaryIO, source: str, offset: int = 0) -> Iterator[Record]:
+def _ndjson(
+    stream: IO[bytes], source: str, offset: int, first: bytes | None = None
+) -> Iterator[Record]:
     loads = orjson.loads
     readline = stream.readline
     lineno = offset
     while True:
-        raw = readline(HARD_MAX_RECORD)
+        if first is not None:
+            raw, first = first, None
+        else:
+            raw = readline(HARD_MAX_RECORD)
         if not raw:
             return
         lineno += 1
@@ -103,14 +119,15 @@ def _ndjson(stream: BinaryIO, source: str, offset: int = 0) -> Iterator[Record]:
                     break
             yield Record(source, lineno, b"", error=f"line is {size} bytes, too large to read")
             continue
-        if lineno == offset + 1 and raw.startswith(BOM):
-            raw = raw[len(BOM):]
         data = raw.strip()
         if not data:
             continue
         try:
-            yield Record(source, lineno, data, loads(data))
-        except orjson.JSONDecodeError as exc:
+            value = loads(data)
+            if _LONG_DIGITS(data):  # orjson turns integers beyond 64 bits into floats
+                value = _DECODER.decode(data.decode())
+            yield Record(source, lineno, data, value)
+        except ValueError as exc:  # orjson.JSONDecodeError is one
             yield Record(source, lineno, data, error=f"invalid JSON: {json_error(exc)}")
 
 
@@ -124,23 +141,25 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 class _TextBuffer:
     """Incrementally decoded UTF-8 text with a read position and line counting."""
 
-    def __init__(self, stream: BinaryIO, line: int) -> None:
+    def __init__(self, stream: IO[bytes], line: int, prefix: bytes) -> None:
         self.stream = stream
-        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self.text = ""
+        # Invalid bytes decode to lone surrogates, so the structure around them still parses and
+        # the one element that holds them is reported (its raw bytes come back intact).
+        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self.text = self.decoder.decode(prefix)
         self.pos = 0
         self.eof = False
         self.line = line
         self._counted = 0
 
     def fill(self) -> bool:
-        """Read one more chunk; False at end of input. Raises UnicodeDecodeError."""
+        """Read one more chunk; False at end of input."""
         if self.eof:
             return False
         chunk = self.stream.read(CHUNK)
         if self.pos > CHUNK:
             self.advance_lines(self.pos)
-            self.text = self.text[self.pos:]
+            self.text = self.text[self.pos :]
             self._counted -= self.pos
             self.pos = 0
         if not chunk:
@@ -169,67 +188,87 @@ class _TextBuffer:
                 return ""
 
 
-def _json_values(stream: BinaryIO, source: str, offset: int) -> Iterator[Record]:
+def _json_values(
+    stream: IO[bytes], source: str, offset: int, prefix: bytes = b""
+) -> Iterator[Record]:
     """JSON arrays (element by element) and whitespace-separated JSON values.
 
     A syntax error ends the source: after one there is no reliable next element.
     """
-    buf = _TextBuffer(stream, 1 + offset)
+    buf = _TextBuffer(stream, 1 + offset, prefix)
     in_array = False
     expect_value = True
-    try:
-        while True:
-            char = buf.skip_space()
-            if not char:
-                if in_array:
-                    yield Record(source, buf.advance_lines(buf.pos), b"",
-                                 error="invalid JSON: the array is not closed (truncated input?)")
-                return
-            if in_array and char == "]":
-                buf.pos += 1
-                in_array, expect_value = False, True
-                continue
-            if in_array and not expect_value:
-                if char != ",":
-                    yield Record(source, buf.advance_lines(buf.pos), b"",
-                                 error=f"invalid JSON: expected ',' or ']', found {char!r}")
-                    return
-                buf.pos += 1
-                expect_value = True
-                continue
-            if not in_array and char == "[":
-                buf.pos += 1
-                in_array = True
-                if buf.skip_space() == "]":
-                    buf.pos += 1
-                    in_array = False
-                continue
-            record = _decode_one(buf, source)
-            yield record
-            if record.error:
-                return
-            expect_value = not in_array
-    except UnicodeDecodeError as exc:
-        yield Record(source, buf.advance_lines(buf.pos), b"",
-                     error=f"invalid UTF-8 at byte offset {exc.start} of a read chunk")
-
-
-def _decode_one(buf: _TextBuffer, source: str) -> Record:
-    start = buf.pos
     while True:
+        char = buf.skip_space()
+        if not char:
+            if in_array:
+                yield Record(
+                    source,
+                    buf.advance_lines(buf.pos),
+                    b"",
+                    error="invalid JSON: the array is not closed (truncated input?)",
+                )
+            return
+        if in_array and char == "]":
+            buf.pos += 1
+            in_array, expect_value = False, True
+            continue
+        if in_array and not expect_value:
+            if char != ",":
+                yield Record(
+                    source,
+                    buf.advance_lines(buf.pos),
+                    b"",
+                    error=f"invalid JSON: expected ',' or ']', found {char!r}",
+                )
+                return
+            buf.pos += 1
+            expect_value = True
+            continue
+        if not in_array and char == "[":
+            buf.pos += 1
+            in_array = True
+            if buf.skip_space() == "]":
+                buf.pos += 1
+                in_array = False
+            continue
+        record, fatal = _decode_one(buf, source)
+        yield record
+        if fatal:
+            return
+        expect_value = not in_array
+
+
+def _decode_one(buf: _TextBuffer, source: str) -> tuple[Record, bool]:
+    """The next JSON value, and whether its error (if any) leaves no way to find the next one."""
+    while True:
+        start = buf.pos
+        can_grow = not buf.eof and len(buf.text) - start < HARD_MAX_RECORD
         try:
-            value, end = _DECODER.raw_decode(buf.text, buf.pos)
+            value, end = _DECODER.raw_decode(buf.text, start)
         except json.JSONDecodeError as exc:
-            near_end = exc.pos >= len(buf.text) - 8 or "Unterminated" in exc.msg
-            if not buf.eof and near_end and len(buf.text) - buf.pos < HARD_MAX_RECORD:
-                offset = buf.pos - start
-                buf.fill()
-                start = buf.pos - offset
+            if can_grow and (exc.pos >= len(buf.text) - 8 or "Unterminated" in exc.msg):
+                buf.fill()  # the value may just be cut by the end of the read chunk
                 continue
             line = buf.advance_lines(min(exc.pos, len(buf.text)))
-            return Record(source, line, b"", error=f"invalid JSON: {exc.msg}")
+            message = exc.msg.removesuffix(" at")
+            return Record(
+                source, line, b"", error=f"invalid JSON: {message} (column {exc.colno})"
+            ), True
         except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
-            return Record(source, buf.advance_lines(start), b"", error=f"invalid JSON: {exc}")
+            return Record(source, buf.advance_lines(start), b"", error=f"invalid JSON: {exc}"), True
+        if end >= len(buf.text) and can_grow:
+            buf.fill()  # a number at the very end of the chunk may continue in the next one
+            continue
         line = buf.advance_lines(start)
         buf.pos = end
-        return Record(source, line, buf.text[start:end].encode(), value)
+        span = buf.text[start:end]
+        try:
+            return Record(source, line, span.encode(), value), False
+        except UnicodeEncodeError:
+            return Record(
+                source,
+                line,
+                span.encode("utf-8", "surrogateescape"),
+                error="invalid UTF-8 in this value",
+            ), False

@@ -6,6 +6,7 @@ which keeps bulk sends fast and the size check identical to the server's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,8 @@ from inngest_cli.validation import MAX_EVENT_BYTES, event_problem, json_type, ts
 
 # Fields that `GET /v1/events` adds and the Event API does not take: dropped on replay.
 SERVER_FIELDS = frozenset(
-    ("internal_id", "account_id", "environment_id", "source", "source_id", "received_at"))
+    ("internal_id", "account_id", "environment_id", "source", "source_id", "received_at")
+)
 
 
 @dataclass(slots=True)
@@ -62,19 +64,35 @@ class Shaping:
     max_event_bytes: int = MAX_EVENT_BYTES
 
 
-def finish_event(value: Any, raw: bytes, source: str, line: int, shaping: Shaping,
-                 reencode: bool) -> Event | Failure:
-    """Validate a decoded event and produce its wire form."""
+def dumps(value: Any) -> bytes:
+    """Compact JSON; integers beyond 64 bits (which orjson refuses) go through the stdlib."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def finish_event(
+    value: Any, raw: bytes, source: str, line: int, shaping: Shaping, body: bytes | None = None
+) -> Event | Failure:
+    """Validate a decoded event and produce its wire form (``body``, or ``value`` encoded)."""
     problem = event_problem(value)
     if problem is not None:
-        hint = ts_hint(value.get("ts")) if isinstance(value, dict) and "timestamp" in problem else None
+        hint = (
+            ts_hint(value.get("ts")) if isinstance(value, dict) and "timestamp" in problem else None
+        )
         return Failure(source, line, raw, problem, hint)
-    body = orjson.dumps(value) if reencode else raw
+    if body is None:
+        body = dumps(value)
     if len(body) > shaping.max_event_bytes:
         return Failure(
-            source, line, raw,
-            f"event is {len(body)} bytes, over the max event size of {shaping.max_event_bytes} bytes",
-            "the limit is 3 MiB on self-hosted servers and paid Cloud plans, 256 KiB on Cloud's free "
+            source,
+            line,
+            raw,
+            f"event is {len(body)} bytes, over the max event size of "
+            f"{shaping.max_event_bytes} bytes",
+            "the limit is 3 MiB on self-hosted servers and paid Cloud plans, "
+            "256 KiB on Cloud's free "
             "plan (--max-event-bytes)",
         )
     event_id = value.get("id")
@@ -86,26 +104,38 @@ def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
     if record.error is not None:
         return Failure(record.source, record.line, record.raw, record.error)
     value = record.value
-    reencode = False
+    body: bytes | None = record.raw
     if shaping.name is not None:
         if not isinstance(value, dict):
-            return Failure(record.source, record.line, record.raw,
-                           f"data must be an object, not {json_type(value)}")
+            return Failure(
+                record.source,
+                record.line,
+                record.raw,
+                f"data must be an object, not {json_type(value)}",
+            )
         event: dict[str, Any] = {"name": shaping.name, "data": value}
+        # Splice the record's own bytes in as `data`: exact, and cheaper than re-encoding it.
+        body = b'{"name":' + orjson.dumps(shaping.name)
         for key, wanted in (("id", shaping.id_field), ("ts", shaping.ts_field)):
             if wanted is None:
                 continue
             if wanted not in value:
-                return Failure(record.source, record.line, record.raw,
-                               f"{wanted} (--{key}-field) is missing from the record")
+                return Failure(
+                    record.source,
+                    record.line,
+                    record.raw,
+                    f"{wanted} (--{key}-field) is missing from the record",
+                )
             event[key] = value[wanted]
-        value, reencode = event, True
+            body += b',"' + key.encode() + b'":' + dumps(value[wanted])
+        body += b',"data":' + record.raw + b"}"
+        value = event
     elif isinstance(value, dict) and not SERVER_FIELDS.isdisjoint(value):
         value = {k: v for k, v in value.items() if k not in SERVER_FIELDS}
         if not shaping.keep_ts:
             value.pop("ts", None)
-        reencode = True
-    return finish_event(value, record.raw, record.source, record.line, shaping, reencode)
+        body = None
+    return finish_event(value, record.raw, record.source, record.line, shaping, body)
 
 
 def shape_records(records: Iterable[Record], shaping: Shaping) -> Iterator[Event | Failure]:

@@ -27,4 +27,6 @@ def redact(text: str) -> str:
     for secret in sorted(_registered, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, mask(secret))
-    return _E_PATH.sub(lambda m: "/e/" + (m.group(1) if m.group(1).startswith("****") else mask(m.group(1))), text)
+    return _E_PATH.sub(
+        lambda m: "/e/" + (m.group(1) if m.group(1).startswith("****") else mask(m.group(1))), text
+    )

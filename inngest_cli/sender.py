@@ -76,8 +76,11 @@ class _Delivered:
     fatal: _Fatal | None = None
 
 
-def valid_events(items: Iterable[Event | Failure], on_failure: Callable[[Failure], None],
-                 stop: threading.Event | None = None) -> Iterator[Event]:
+def valid_events(
+    items: Iterable[Event | Failure],
+    on_failure: Callable[[Failure], None],
+    stop: threading.Event | None = None,
+) -> Iterator[Event]:
     """The Events of a stream; Failures go to ``on_failure``; reading ends once ``stop`` is set."""
     for item in items:
         if isinstance(item, Failure):
@@ -173,14 +176,21 @@ class Sender:
 
     def _error(self, reply: Reply) -> Exception:
         if reply.auth:
-            return AuthError(f"the event key was rejected: {reply.error}", status=reply.status,
-                             hint=reply.hint)
+            return AuthError(
+                f"the event key was rejected: {reply.error}", status=reply.status, hint=reply.hint
+            )
         if reply.status is None:
-            return ConnectError(f"could not reach the Event API after {self.options.retries + 1} "
-                                f"attempts: {reply.error}", hint=reply.hint)
+            return ConnectError(
+                f"could not reach the Event API after {self.options.retries + 1} "
+                f"attempts: {reply.error}",
+                hint=reply.hint,
+            )
         if reply.outcome is Outcome.RETRY:
-            return ConnectError(f"the Event API kept failing after {self.options.retries + 1} "
-                                f"attempts: {reply.error}", hint=reply.hint)
+            return ConnectError(
+                f"the Event API kept failing after {self.options.retries + 1} "
+                f"attempts: {reply.error}",
+                hint=reply.hint,
+            )
         return RemoteError(reply.error, status=reply.status, hint=reply.hint)
 
     # -- worker threads -------------------------------------------------------------------
@@ -193,7 +203,7 @@ class Sender:
             if self._halt.is_set():
                 out.failures.extend(_fail(e, "not sent: the run was stopped") for e in events)
                 continue
-            body = encode_batch(events)  # type: ignore[arg-type]
+            body = encode_batch(events)
             reply = self._post(body, len(events))
             if reply.outcome is Outcome.ACCEPTED:
                 if len(reply.ids) != len(events):
@@ -206,25 +216,32 @@ class Sender:
                 out.accepted.extend(zip(events[:done], reply.ids[:done], strict=True))
                 if done < len(events):
                     out.failures.append(_fail(events[done], reply.error))
-                    rest = events[done + 1:]
+                    rest = events[done + 1 :]
                     if rest and self.options.on_error == "stop":
                         out.failures.extend(
-                            _fail(e, "not sent: stopped after an earlier error") for e in rest)
+                            _fail(e, "not sent: stopped after an earlier error") for e in rest
+                        )
                     elif rest:
                         queue.appendleft(rest)
             elif reply.outcome is Outcome.TOO_LARGE:
                 if len(events) == 1:
-                    out.failures.append(_fail(
-                        events[0], f"the server refused a {len(body)}-byte request (413)",
-                        "the account's request limit is below this event's size"))
+                    out.failures.append(
+                        _fail(
+                            events[0],
+                            f"the server refused a {len(body)}-byte request (413)",
+                            "the account's request limit is below this event's size",
+                        )
+                    )
                 else:
                     self.options.limits.lower_to(len(body) - 1)
                     half = len(events) // 2
                     queue.appendleft(events[half:])
                     queue.appendleft(events[:half])
             elif reply.outcome is Outcome.RETRY:  # retries exhausted
-                out.failures.extend(_fail(e, f"gave up after {self.options.retries + 1} attempts: "
-                                             f"{reply.error}") for e in events)
+                out.failures.extend(
+                    _fail(e, f"gave up after {self.options.retries + 1} attempts: {reply.error}")
+                    for e in events
+                )
                 with self._lock:
                     self.stats.unreachable += len(events)
                 out.fatal = _Fatal(reply)
@@ -257,4 +274,4 @@ class Sender:
         if retry_after is not None:
             return min(retry_after, MAX_RETRY_AFTER)
         base = self.options.backoff_base * (2 ** (attempt - 1))
-        return min(base, MAX_BACKOFF) + random.uniform(0, self.options.backoff_base)
+        return float(min(base, MAX_BACKOFF) + random.uniform(0, self.options.backoff_base))

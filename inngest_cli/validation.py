@@ -15,8 +15,15 @@ MAX_EVENT_BYTES = 3 * 1024 * 1024  # AbsoluteMaxEventSize; equal is allowed
 MAX_EVENTS_PER_REQUEST = 5000
 RESERVED_PREFIX = "inngest/"
 
-_TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-               int: "a number", float: "a number", type(None): "null"}
+_TYPE_NAMES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
 
 
 _DECODER_POSITION = re.compile(r": line (\d+) column (\d+) \(char \d+\)$")
@@ -25,6 +32,7 @@ _DECODER_POSITION = re.compile(r": line (\d+) column (\d+) \(char \d+\)$")
 def json_error(exc: Exception) -> str:
     """orjson's message without its offsets: `..., expected a string key (line 1, column 2)`,
     and without the line for single-line input, where the caller names the line."""
+
     def position(match: re.Match[str]) -> str:
         line, column = match.groups()
         return f" (column {column})" if line == "1" else f" (line {line}, column {column})"
@@ -43,16 +51,37 @@ def event_problem(event: Any) -> str | None:
             return "event name is empty"
         if not isinstance(event, dict):
             return f"event must be a JSON object, not {json_type(event)}"
+    if not _FIELDS.issuperset(event):
+        event = _as_go_decodes(event)
     get = event.get
     name, data, user, ts = get("name"), get("data"), get("user"), get("ts")
     # fast path: the shape nearly every event has
-    if (type(name) is str and name and (data is None or type(data) is dict)
-            and (user is None or type(user) is dict) and type(get("id", "")) is str
-            and type(get("v", "")) is str and (ts is None or (type(ts) is int and (
-                ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS)))
-            and name[:8].lower() != RESERVED_PREFIX):
+    if (
+        type(name) is str
+        and name
+        and (data is None or type(data) is dict)
+        and (user is None or type(user) is dict)
+        and type(get("id", "")) is str
+        and type(get("v", "")) is str
+        and (ts is None or (type(ts) is int and (ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS)))
+        and name[:8].lower() != RESERVED_PREFIX
+    ):
         return None
     return _slow_problem(event)
+
+
+_FIELDS = frozenset(("name", "data", "user", "id", "ts", "v"))
+
+
+def _as_go_decodes(event: dict[str, Any]) -> dict[str, Any]:
+    """The event's fields as Go's encoding/json sees them: names match case-insensitively, and a
+    later key overrides an earlier one; unknown keys are ignored."""
+    fields: dict[str, Any] = {}
+    for key, value in event.items():
+        lowered = key.lower()
+        if lowered in _FIELDS:
+            fields[lowered] = value
+    return fields
 
 
 def _slow_problem(event: dict[str, Any]) -> str | None:

@@ -23,8 +23,12 @@ CLI = [sys.executable, "-m", "inngest_cli"]
 @pytest.fixture(autouse=True)
 def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
-        if name.startswith("INNGEST_") or name in {"NO_COLOR", "RAILWAY_GIT_BRANCH",
-                                                   "RENDER_GIT_BRANCH", "VERCEL_GIT_BRANCH"}:
+        if name.startswith("INNGEST_") or name in {
+            "NO_COLOR",
+            "RAILWAY_GIT_BRANCH",
+            "RENDER_GIT_BRANCH",
+            "VERCEL_GIT_BRANCH",
+        }:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INNGEST_CLI_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
@@ -65,13 +69,25 @@ class ServeProcess:
         return self.proc.returncode
 
 
-def start_serve(*args: str, db: str | None = None, env: dict[str, str] | None = None,
-                tmp_path: Path | None = None) -> ServeProcess:
+def start_serve(
+    *args: str,
+    db: str | None = None,
+    env: dict[str, str] | None = None,
+    tmp_path: Path | None = None,
+) -> ServeProcess:
     if db is None:
-        db = str((tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))) / f"serve-{time.time_ns()}.db")
+        db = str(
+            (tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))) / f"serve-{time.time_ns()}.db"
+        )
     cmd = [*CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--db", db, *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", line)
@@ -93,7 +109,9 @@ def serve(tmp_path: Path) -> Iterator[ServeProcess]:
 def serve_factory(tmp_path: Path) -> Iterator[Any]:
     started: list[ServeProcess] = []
 
-    def factory(*args: str, db: str | None = None, env: dict[str, str] | None = None) -> ServeProcess:
+    def factory(
+        *args: str, db: str | None = None, env: dict[str, str] | None = None
+    ) -> ServeProcess:
         server = start_serve(*args, db=db, env=env, tmp_path=tmp_path)
         started.append(server)
         return server
@@ -103,13 +121,23 @@ def serve_factory(tmp_path: Path) -> Iterator[Any]:
         server.stop()
 
 
-def run_cli(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    input: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
     """Run the real `inngest-cli` as a subprocess (stdin closed unless ``input`` is given)."""
     data = input.decode() if isinstance(input, bytes) else input
-    return subprocess.run([*CLI, *args], input=data, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout,
-                          stdin=None if data is not None else subprocess.DEVNULL)
+    return subprocess.run(
+        [*CLI, *args],
+        input=data,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        stdin=None if data is not None else subprocess.DEVNULL,
+    )
 
 
 FAULT_SERVER = Path(__file__).parent / "support" / "faultserver.py"
@@ -138,8 +166,12 @@ def fault_server() -> Iterator[Any]:
     started: list[FaultServer] = []
 
     def factory(*args: str) -> FaultServer:
-        proc = subprocess.Popen([sys.executable, str(FAULT_SERVER), *args], stdout=subprocess.PIPE,
-                                text=True, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, str(FAULT_SERVER), *args],
+            stdout=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
         assert proc.stdout is not None
         match = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
         assert match, "fault server did not start"
@@ -154,4 +186,6 @@ def fault_server() -> Iterator[Any]:
 
 def ndjson_events(count: int, name: str = "test/seq", start: int = 0) -> str:
     """`count` NDJSON events whose data.seq numbers them, so storage can be checked one by one."""
-    return "".join(f'{{"name":"{name}","data":{{"seq":{i}}}}}\n' for i in range(start, start + count))
+    return "".join(
+        f'{{"name":"{name}","data":{{"seq":{i}}}}}\n' for i in range(start, start + count)
+    )

@@ -28,16 +28,28 @@ def only_event(serve: ServeProcess) -> dict[str, Any]:
 
 # --- one event from flags -----------------------------------------------------------------
 
+
 def test_send_from_flags_prints_json_ids_when_piped(serve: ServeProcess) -> None:
-    result = send(serve, "--name", "app/user.signup", "data.email=ada@example.com",
-                  "data.plan:=\"pro\"", "data.seats:=3", "data.flags.beta:=true")
+    result = send(
+        serve,
+        "--name",
+        "app/user.signup",
+        "data.email=ada@example.com",
+        'data.plan:="pro"',
+        "data.seats:=3",
+        "data.flags.beta:=true",
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     stored = only_event(serve)
     assert out == {"ids": [stored["internal_id"]], "sent": 1, "failed": 0}
     assert stored["name"] == "app/user.signup"
-    assert stored["data"] == {"email": "ada@example.com", "plan": "pro", "seats": 3,
-                              "flags": {"beta": True}}
+    assert stored["data"] == {
+        "email": "ada@example.com",
+        "plan": "pro",
+        "seats": 3,
+        "flags": {"beta": True},
+    }
     assert "sent 1 event in 1 request (0 retries), 0 failed" in result.stderr
 
 
@@ -50,8 +62,15 @@ def test_data_json_and_items_merge_over_it(serve: ServeProcess) -> None:
 def test_data_and_user_from_files(serve: ServeProcess, tmp_path: Path) -> None:
     (tmp_path / "data.json").write_text('{"invoice": 42}')
     (tmp_path / "user.json").write_text('{"external_id": "u1"}')
-    result = send(serve, "--name", "app/a", "--data", f"@{tmp_path / 'data.json'}",
-                  "--user", f"@{tmp_path / 'user.json'}")
+    result = send(
+        serve,
+        "--name",
+        "app/a",
+        "--data",
+        f"@{tmp_path / 'data.json'}",
+        "--user",
+        f"@{tmp_path / 'user.json'}",
+    )
     assert result.returncode == 0, result.stderr
     event = only_event(serve)
     assert event["data"] == {"invoice": 42}
@@ -65,19 +84,37 @@ def test_data_from_stdin(serve: ServeProcess) -> None:
 
 
 def test_id_v_user_and_ts_flags(serve: ServeProcess) -> None:
-    result = send(serve, "--name", "app/a", "--id", "order-1", "--v", "2024-05-15.1",
-                  "--user", '{"email": "a@b.c"}', "--ts", "1684274328198")
+    result = send(
+        serve,
+        "--name",
+        "app/a",
+        "--id",
+        "order-1",
+        "--v",
+        "2024-05-15.1",
+        "--user",
+        '{"email": "a@b.c"}',
+        "--ts",
+        "1684274328198",
+    )
     assert result.returncode == 0, result.stderr
     event = only_event(serve)
     assert (event["id"], event["v"], event["user"], event["ts"]) == (
-        "order-1", "2024-05-15.1", {"email": "a@b.c"}, 1684274328198)
+        "order-1",
+        "2024-05-15.1",
+        {"email": "a@b.c"},
+        1684274328198,
+    )
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("2026-11-23T10:00:00Z", 1795428000000),
-    ("2026-11-23T11:00:00+01:00", 1795428000000),
-    ("2026-11-23", 1795392000000),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-23T10:00:00Z", 1795428000000),
+        ("2026-11-23T11:00:00+01:00", 1795428000000),
+        ("2026-11-23", 1795392000000),
+    ],
+)
 def test_ts_iso(serve: ServeProcess, value: str, expected: int) -> None:
     assert send(serve, "--name", "app/a", "--ts", value).returncode == 0
     assert only_event(serve)["ts"] == expected
@@ -99,6 +136,7 @@ def test_ts_relative_past(serve: ServeProcess) -> None:
 
 # --- output formats -----------------------------------------------------------------------
 
+
 def test_output_ids(serve: ServeProcess) -> None:
     result = send(serve, "--name", "app/a", "-o", "ids")
     assert result.returncode == 0
@@ -111,8 +149,7 @@ def test_output_ndjson(serve: ServeProcess) -> None:
 
 
 def test_output_table(serve: ServeProcess) -> None:
-    result = send(serve, "--name", "app/a", "--id", "order-1", "-o", "table",
-                  env={"COLUMNS": "80"})
+    result = send(serve, "--name", "app/a", "--id", "order-1", "-o", "table", env={"COLUMNS": "80"})
     assert result.returncode == 0
     event_id = only_event(serve)["internal_id"]
     lines = result.stdout.splitlines()
@@ -129,6 +166,7 @@ def test_bad_output_value_is_a_usage_error(serve: ServeProcess) -> None:
 
 
 # --- whole events from files and stdin -----------------------------------------------------
+
 
 def test_object_on_stdin(serve: ServeProcess) -> None:
     result = send(serve, input='{\n  "name": "app/a",\n  "data": {"x": 1}\n}\n')
@@ -147,8 +185,14 @@ def test_array_from_file_keeps_input_order(serve: ServeProcess, tmp_path: Path) 
 
 
 def test_name_with_stdin_records_as_data(serve: ServeProcess) -> None:
-    result = send(serve, "--name", "app/user.imported", "--id-field", "uid",
-                  input='{"uid": "u1", "plan": "pro"}\n{"uid": "u2"}\n')
+    result = send(
+        serve,
+        "--name",
+        "app/user.imported",
+        "--id-field",
+        "uid",
+        input='{"uid": "u1", "plan": "pro"}\n{"uid": "u2"}\n',
+    )
     assert result.returncode == 0, result.stderr
     events = sorted(serve.events(), key=lambda e: e["id"])
     assert [(e["name"], e["id"], e["data"]) for e in events] == [
@@ -163,38 +207,66 @@ def test_python_dash_m_works(serve: ServeProcess) -> None:
 
 # --- validation: one test per error; exact message, exit code, and nothing sent -----------
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--name", ""], "error: --name: event name is empty\n"),
-    (["--name", "inngest/x"], "error: --name: event name is reserved for internal use: inngest/x\n"),
-    (["--name", "INNGEST/Fn.Finished"],
-     "error: --name: event name is reserved for internal use: INNGEST/Fn.Finished\n"),
-    (["--name", "a", "--data", "[1]"], "error: --data: must be a JSON object, not an array\n"),
-    (["--name", "a", "--data", "{nope"],
-     "error: --data: not valid JSON (unexpected character, expected a string key (column 2))\n"),
-    (["--name", "a", "--user", '"x"'], "error: --user: must be a JSON object, not a string\n"),
-    (["--name", "a", "--data", "@/nonexistent/d.json"],
-     "error: --data: cannot read /nonexistent/d.json: No such file or directory\n"),
-    (["--name", "a", "--ts", "1700000000"],
-     "error: --ts: 1700000000 looks like seconds; Inngest wants milliseconds (1700000000000)\n"),
-    (["--name", "a", "--ts", "yesterday"],
-     "error: --ts: 'yesterday' is not epoch milliseconds, an ISO-8601 time (2026-11-23T10:00:00Z) "
-     "or a relative time (+10m, -2h, 7d)\n"),
-    (["--name", "a", "--ts", "4102444800001"], "error: --ts: timestamp is after Jan 1, 2100\n"),
-    (["--name", "a", "--ts", "100000000000"],
-     "error: --ts: timestamp is before Jan 1, 1980\n"),
-    (["--name", "a", "count:=1"],
-     "error: field item 'count:=1': path must start with data. or user.\n"
-     "hint: e.g. data.count:=1\n"),
-    (["--name", "a", "data.n:=bogus"],
-     "error: field item 'data.n:=bogus': value is not valid JSON (unexpected character, expected a "
-     "JSON value (column 1))\n"),
-    (["--name", "a", "data.a=1", "data.a.b=2"],
-     "error: field item 'data.a.b=2': data.a is not an object, cannot set a key in it\n"),
-    (["--name", "a", "--max-event-bytes", "20", "data.text=" + "x" * 40],
-     "error: event is 71 bytes, over the max event size of 20 bytes\nhint: the limit is "
-     "3 MiB on self-hosted servers and paid Cloud plans, 256 KiB on Cloud's free plan "
-     "(--max-event-bytes)\n"),
-])
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", ""], "error: --name: event name is empty\n"),
+        (
+            ["--name", "inngest/x"],
+            "error: --name: event name is reserved for internal use: inngest/x\n",
+        ),
+        (
+            ["--name", "INNGEST/Fn.Finished"],
+            "error: --name: event name is reserved for internal use: INNGEST/Fn.Finished\n",
+        ),
+        (["--name", "a", "--data", "[1]"], "error: --data: must be a JSON object, not an array\n"),
+        (
+            ["--name", "a", "--data", "{nope"],
+            "error: --data: not valid JSON (unexpected character, expected a string key "
+            "(column 2))\n",
+        ),
+        (["--name", "a", "--user", '"x"'], "error: --user: must be a JSON object, not a string\n"),
+        (
+            ["--name", "a", "--data", "@/nonexistent/d.json"],
+            "error: --data: cannot read /nonexistent/d.json: No such file or directory\n",
+        ),
+        (
+            ["--name", "a", "--ts", "1700000000"],
+            "error: --ts: 1700000000 looks like seconds; "
+            "Inngest wants milliseconds (1700000000000)\n",
+        ),
+        (
+            ["--name", "a", "--ts", "yesterday"],
+            "error: --ts: 'yesterday' is not epoch milliseconds, "
+            "an ISO-8601 time (2026-11-23T10:00:00Z) "
+            "or a relative time (+10m, -2h, 7d)\n",
+        ),
+        (["--name", "a", "--ts", "4102444800001"], "error: --ts: timestamp is after Jan 1, 2100\n"),
+        (["--name", "a", "--ts", "100000000000"], "error: --ts: timestamp is before Jan 1, 1980\n"),
+        (
+            ["--name", "a", "count:=1"],
+            "error: field item 'count:=1': path must start with data. or user.\n"
+            "hint: e.g. data.count:=1\n",
+        ),
+        (
+            ["--name", "a", "data.n:=bogus"],
+            "error: field item 'data.n:=bogus': value is not valid JSON "
+            "(unexpected character, expected a "
+            "JSON value (column 1))\n",
+        ),
+        (
+            ["--name", "a", "data.a=1", "data.a.b=2"],
+            "error: field item 'data.a.b=2': data.a is not an object, cannot set a key in it\n",
+        ),
+        (
+            ["--name", "a", "--max-event-bytes", "20", "data.text=" + "x" * 40],
+            "error: event is 71 bytes, over the max event size of 20 bytes\nhint: the limit is "
+            "3 MiB on self-hosted servers and paid Cloud plans, 256 KiB on Cloud's free plan "
+            "(--max-event-bytes)\n",
+        ),
+    ],
+)
 def test_flag_validation_errors(serve: ServeProcess, args: list[str], message: str) -> None:
     result = send(serve, *args)
     assert result.stderr == message
@@ -203,27 +275,40 @@ def test_flag_validation_errors(serve: ServeProcess, args: list[str], message: s
     assert serve.events() == []
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('{"name": ""}', "error: stdin:1: event name is empty"),
-    ('{"data": {}}', "error: stdin:1: event name is empty"),
-    ('{"name": "inngest/x"}', "error: stdin:1: event name is reserved for internal use: inngest/x"),
-    ('{"name": "a", "data": "x"}', "error: stdin:1: data must be an object, not a string"),
-    ('{"name": "a", "data": []}', "error: stdin:1: data must be an object, not an array"),
-    ('{"name": "a", "user": 1}', "error: stdin:1: user must be an object, not a number"),
-    ('{"name": 1}', "error: stdin:1: name must be a string, not a number"),
-    ('{"name": "a", "id": 1}', "error: stdin:1: id must be a string, not a number"),
-    ('{"name": "a", "v": 1}', "error: stdin:1: v must be a string, not a number"),
-    ('{"name": "a", "ts": "1"}',
-     "error: stdin:1: ts must be an integer (milliseconds since the epoch), not a string"),
-    ('{"name": "a", "ts": 1.5}',
-     "error: stdin:1: ts must be an integer (milliseconds since the epoch), not a number"),
-    ('{"name": "a", "ts": 1700000000}', "error: stdin:1: timestamp is before Jan 1, 1980\n"
-     "hint: 1700000000 looks like seconds; Inngest wants milliseconds (1700000000000)"),
-    ('{"name": "a", "ts": 4102444800001}', "error: stdin:1: timestamp is after Jan 1, 2100"),
-    ('[{"name": "a"},\n 1]', "error: stdin:2: event must be a JSON object, not a number"),
-    ('"hello"', "error: stdin:1: event must be a JSON object, not a string"),
-    ('{"name": "a"', "error: stdin:1: invalid JSON: Expecting ',' delimiter"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"name": ""}', "error: stdin:1: event name is empty"),
+        ('{"data": {}}', "error: stdin:1: event name is empty"),
+        (
+            '{"name": "inngest/x"}',
+            "error: stdin:1: event name is reserved for internal use: inngest/x",
+        ),
+        ('{"name": "a", "data": "x"}', "error: stdin:1: data must be an object, not a string"),
+        ('{"name": "a", "data": []}', "error: stdin:1: data must be an object, not an array"),
+        ('{"name": "a", "user": 1}', "error: stdin:1: user must be an object, not a number"),
+        ('{"name": 1}', "error: stdin:1: name must be a string, not a number"),
+        ('{"name": "a", "id": 1}', "error: stdin:1: id must be a string, not a number"),
+        ('{"name": "a", "v": 1}', "error: stdin:1: v must be a string, not a number"),
+        (
+            '{"name": "a", "ts": "1"}',
+            "error: stdin:1: ts must be an integer (milliseconds since the epoch), not a string",
+        ),
+        (
+            '{"name": "a", "ts": 1.5}',
+            "error: stdin:1: ts must be an integer (milliseconds since the epoch), not a number",
+        ),
+        (
+            '{"name": "a", "ts": 1700000000}',
+            "error: stdin:1: timestamp is before Jan 1, 1980\n"
+            "hint: 1700000000 looks like seconds; Inngest wants milliseconds (1700000000000)",
+        ),
+        ('{"name": "a", "ts": 4102444800001}', "error: stdin:1: timestamp is after Jan 1, 2100"),
+        ('[{"name": "a"},\n 1]', "error: stdin:2: event must be a JSON object, not a number"),
+        ('"hello"', "error: stdin:1: event must be a JSON object, not a string"),
+        ('{"name": "a"', "error: stdin:1: invalid JSON: Expecting ',' delimiter (column 13)"),
+    ],
+)
 def test_input_validation_errors(serve: ServeProcess, body: str, message: str) -> None:
     result = send(serve, "--on-error", "stop", input=body)
     assert result.stderr.startswith(message + "\n"), result.stderr
@@ -231,7 +316,9 @@ def test_input_validation_errors(serve: ServeProcess, body: str, message: str) -
     assert serve.events() == []
 
 
-def test_invalid_event_in_a_file_names_the_file_and_line(serve: ServeProcess, tmp_path: Path) -> None:
+def test_invalid_event_in_a_file_names_the_file_and_line(
+    serve: ServeProcess, tmp_path: Path
+) -> None:
     path = tmp_path / "users.ndjson"
     path.write_text('{"name": "a"}\n\n{"name": ""}\n')
     result = send(serve, str(path), "--on-error", "stop")
@@ -243,7 +330,10 @@ def test_invalid_event_in_a_file_names_the_file_and_line(serve: ServeProcess, tm
 def test_missing_input_file(serve: ServeProcess) -> None:
     result = send(serve, "/nonexistent/events.ndjson")
     assert result.returncode == 1
-    assert result.stderr == "error: /nonexistent/events.ndjson: cannot read: No such file or directory\n"
+    assert (
+        result.stderr
+        == "error: /nonexistent/events.ndjson: cannot read: No such file or directory\n"
+    )
 
 
 def test_nothing_to_send_is_a_usage_error() -> None:
@@ -262,21 +352,32 @@ def test_items_cannot_mix_with_input_files(serve: ServeProcess, tmp_path: Path) 
 
 # --- configuration and the wire ------------------------------------------------------------
 
+
 def test_cloud_mode_without_key_fails_before_any_traffic(fault_server: Any) -> None:
     server = fault_server()
     result = run_cli("send", "--event-api-url", server.url, "--name", "app/a")
     assert result.returncode == 2
-    assert result.stderr == ("error: no event key: set INNGEST_EVENT_KEY or pass --event-key\n"
-                             "hint: for a local Dev Server or `inngest-cli serve`, pass --dev "
-                             "(or set INNGEST_DEV=1)\n")
+    assert result.stderr == (
+        "error: no event key: set INNGEST_EVENT_KEY or pass --event-key\n"
+        "hint: for a local Dev Server or `inngest-cli serve`, pass --dev "
+        "(or set INNGEST_DEV=1)\n"
+    )
     assert server.state()["requests"] == 0
 
 
 def test_headers_key_env_and_seed_on_the_wire(fault_server: Any) -> None:
     server = fault_server()
     key = "evt-key-0123456789abcdef"
-    result = run_cli("send", "--event-api-url", server.url, "--name", "app/a", "--env",
-                     "feature/x", env={"INNGEST_EVENT_KEY": key})
+    result = run_cli(
+        "send",
+        "--event-api-url",
+        server.url,
+        "--name",
+        "app/a",
+        "--env",
+        "feature/x",
+        env={"INNGEST_EVENT_KEY": key},
+    )
     assert result.returncode == 0, result.stderr
     seen = server.state()["seen"][0]
     headers = {k.lower(): v for k, v in seen["headers"].items()}
@@ -292,8 +393,16 @@ def test_headers_key_env_and_seed_on_the_wire(fault_server: Any) -> None:
 
 def test_event_key_flag_beats_environment(fault_server: Any) -> None:
     server = fault_server()
-    result = run_cli("send", "--event-api-url", server.url, "--name", "app/a", "--event-key",
-                     "flagkey", env={"INNGEST_EVENT_KEY": "envkey", "INNGEST_ENV": "from-env"})
+    result = run_cli(
+        "send",
+        "--event-api-url",
+        server.url,
+        "--name",
+        "app/a",
+        "--event-key",
+        "flagkey",
+        env={"INNGEST_EVENT_KEY": "envkey", "INNGEST_ENV": "from-env"},
+    )
     assert result.returncode == 0, result.stderr
     seen = server.state()["seen"][0]
     assert seen["path"] == "/e/flagkey"
@@ -309,8 +418,15 @@ def test_inngest_dev_url_sets_the_origin(fault_server: Any) -> None:
 
 def test_401_says_the_key_was_rejected_and_masks_it(serve_factory: Any) -> None:
     server = serve_factory("--event-key", "good-key-000000000001")
-    result = run_cli("send", "--event-api-url", server.url, "--name", "app/a",
-                     "--event-key", "wrong-key-99999999abcd")
+    result = run_cli(
+        "send",
+        "--event-api-url",
+        server.url,
+        "--name",
+        "app/a",
+        "--event-key",
+        "wrong-key-99999999abcd",
+    )
     assert result.returncode == 3
     assert "error: the event key was rejected: Event key not found\n" in result.stderr
     assert "wrong-key-99999999abcd" not in result.stdout + result.stderr
@@ -331,16 +447,21 @@ def test_non_json_200_is_not_success(fault_server: Any) -> None:
     server = fault_server("--faults", "html")
     result = run_cli(*DEV, "--event-api-url", server.url, "--name", "app/a")
     assert result.returncode == 1
-    assert ("error: HTTP 200 but not an Event API reply: '<!doctype html><html><body>Inngest "
-            "UI</body></html>'\n") in result.stderr
+    assert (
+        "error: HTTP 200 but not an Event API reply: '<!doctype html><html><body>Inngest "
+        "UI</body></html>'\n"
+    ) in result.stderr
     assert "hint: check the Event API URL" in result.stderr
 
 
 def test_unreachable_server_exits_5() -> None:
-    result = run_cli(*DEV, "--event-api-url", "http://127.0.0.1:9", "--retries", "0",
-                     "--name", "app/a")
+    result = run_cli(
+        *DEV, "--event-api-url", "http://127.0.0.1:9", "--retries", "0", "--name", "app/a"
+    )
     assert result.returncode == 5
-    assert result.stderr.splitlines()[-1].startswith("error: could not reach the Event API after 1 attempts: ConnectError")
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: could not reach the Event API after 1 attempts: ConnectError"
+    )
 
 
 def test_ids_are_ulids(serve: ServeProcess) -> None:

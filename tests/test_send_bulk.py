@@ -29,8 +29,16 @@ def _seq_of_id(state: dict[str, Any]) -> dict[str, int]:
 
 def test_batches_respect_count_limit_and_keep_order(fault_server: Any) -> None:
     server = fault_server()
-    result = run_cli(*SEND, "--event-api-url", server.url, "--max-batch", "7", "-o", "ndjson",
-                     input=ndjson_events(50))
+    result = run_cli(
+        *SEND,
+        "--event-api-url",
+        server.url,
+        "--max-batch",
+        "7",
+        "-o",
+        "ndjson",
+        input=ndjson_events(50),
+    )
     assert result.returncode == 0, result.stderr
     state = server.state()
     assert state["requests"] == 8
@@ -43,8 +51,16 @@ def test_batches_respect_count_limit_and_keep_order(fault_server: Any) -> None:
 
 def test_batches_respect_byte_limit(fault_server: Any) -> None:
     server = fault_server("--max-body", "1000")
-    result = run_cli(*SEND, "--event-api-url", server.url, "--max-request-bytes", "1000",
-                     "-o", "ids", input=ndjson_events(200))
+    result = run_cli(
+        *SEND,
+        "--event-api-url",
+        server.url,
+        "--max-request-bytes",
+        "1000",
+        "-o",
+        "ids",
+        input=ndjson_events(200),
+    )
     assert result.returncode == 0, result.stderr
     state = server.state()
     assert _seqs(state) == Counter(range(200))
@@ -54,8 +70,20 @@ def test_batches_respect_byte_limit(fault_server: Any) -> None:
 @pytest.mark.parametrize("fault", ["500", "reset", "drop", "slow"])
 def test_retried_batch_keeps_its_ids_and_is_stored_once(fault_server: Any, fault: str) -> None:
     server = fault_server("--faults", f"ok,{fault}", "--slow", "3")
-    result = run_cli(*SEND, "--event-api-url", server.url, "--max-batch", "10", "--timeout", "1",
-                     "--concurrency", "1", "-o", "ndjson", input=ndjson_events(30))
+    result = run_cli(
+        *SEND,
+        "--event-api-url",
+        server.url,
+        "--max-batch",
+        "10",
+        "--timeout",
+        "1",
+        "--concurrency",
+        "1",
+        "-o",
+        "ndjson",
+        input=ndjson_events(30),
+    )
     assert result.returncode == 0, result.stderr
     state = server.state()
     assert _seqs(state) == Counter(range(30))
@@ -81,8 +109,16 @@ def test_429_honours_retry_after(fault_server: Any) -> None:
 def test_gives_up_after_retries_and_reports_unreachable(fault_server: Any, tmp_path: Path) -> None:
     server = fault_server("--faults", "500,500,500")
     failed = tmp_path / "failed.ndjson"
-    result = run_cli(*SEND, "--event-api-url", server.url, "--retries", "2",
-                     "--failed-out", str(failed), input=ndjson_events(3))
+    result = run_cli(
+        *SEND,
+        "--event-api-url",
+        server.url,
+        "--retries",
+        "2",
+        "--failed-out",
+        str(failed),
+        input=ndjson_events(3),
+    )
     assert result.returncode == 5
     assert server.state()["events"] == []
     assert failed.read_text() == ndjson_events(3)
@@ -92,10 +128,20 @@ def test_gives_up_after_retries_and_reports_unreachable(fault_server: Any, tmp_p
 
 def test_partial_failure_resends_the_rest(fault_server: Any, tmp_path: Path) -> None:
     server = fault_server()
-    lines = ndjson_events(3) + '{"name":"fault/reject","data":{"seq":-1}}\n' + ndjson_events(3, start=3)
+    lines = (
+        ndjson_events(3) + '{"name":"fault/reject","data":{"seq":-1}}\n' + ndjson_events(3, start=3)
+    )
     failed = tmp_path / "failed.ndjson"
-    result = run_cli(*SEND, "--event-api-url", server.url, "-o", "ndjson", "--failed-out",
-                     str(failed), input=lines)
+    result = run_cli(
+        *SEND,
+        "--event-api-url",
+        server.url,
+        "-o",
+        "ndjson",
+        "--failed-out",
+        str(failed),
+        input=lines,
+    )
     assert result.returncode == 6, result.stderr
     state = server.state()
     assert _seqs(state) == Counter(range(6))
@@ -124,8 +170,13 @@ def test_413_splits_and_lowers_the_cap(fault_server: Any) -> None:
 
 def test_invalid_lines_are_reported_and_the_rest_sent(fault_server: Any, tmp_path: Path) -> None:
     server = fault_server()
-    bad = ['{"name":""}', "not json", '[1]', '{"name":"a","ts":1700000000}', "\xff".encode(
-        "latin-1").decode("latin-1")]
+    bad = [
+        '{"name":""}',
+        "not json",
+        "[1]",
+        '{"name":"a","ts":1700000000}',
+        "\xff".encode("latin-1").decode("latin-1"),
+    ]
     text = ndjson_events(2) + "\n".join(bad[:4]) + "\n" + ndjson_events(2, start=2)
     failed = tmp_path / "failed.ndjson"
     result = run_cli(*SEND, "--event-api-url", server.url, "--failed-out", str(failed), input=text)

@@ -40,7 +40,9 @@ def _global(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show a traceback for errors (keys stay masked).")
     ] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")
+    ] = False,
 ) -> None:
     """Send events to Inngest and inspect them, from a shell or CI."""
     settings.debug = debug

@@ -64,7 +64,10 @@ class SendOutput:
         self.flush()
         if self.fmt == "table":
             if self.table_overflow:
-                note(f"{stats.sent} events sent: too many for a table; -o ndjson or -o ids lists them")
+                note(
+                    f"{stats.sent} events sent: too many for a table; "
+                    "-o ndjson or -o ids lists them"
+                )
             elif self.rows:
                 render_table(self.rows)
 
@@ -114,11 +117,15 @@ def summary(stats: Stats, *, dry_run: bool = False) -> str:
         return f"{n} {word if n == 1 else (words or word + 's')}"
 
     if dry_run:
-        return (f"dry run: {plural(stats.sent, 'event')} valid in {plural(stats.requests, 'request')}, "
-                f"{stats.failed} invalid; nothing was sent")
-    text = (f"sent {plural(stats.sent, 'event')} in {plural(stats.requests, 'request')}"
-            f" ({plural(stats.retries, 'retry', 'retries')}), {stats.failed} failed, "
-            f"{stats.elapsed:.2f} s, {stats.rate:,.0f} events/s")
+        return (
+            f"dry run: {plural(stats.sent, 'event')} valid in {plural(stats.requests, 'request')}, "
+            f"{stats.failed} invalid; nothing was sent"
+        )
+    text = (
+        f"sent {plural(stats.sent, 'event')} in {plural(stats.requests, 'request')}"
+        f" ({plural(stats.retries, 'retry', 'retries')}), {stats.failed} failed, "
+        f"{stats.elapsed:.2f} s, {stats.rate:,.0f} events/s"
+    )
     if stats.stopped_at:
         text += f"; stopped reading at {stats.stopped_at}"
     return text
@@ -132,25 +139,35 @@ class Progress:
         from rich.progress import (
             BarColumn,
             DownloadColumn,
-            Progress as RichProgress,
             TextColumn,
             TimeElapsedColumn,
         )
+        from rich.progress import (
+            Progress as RichProgress,
+        )
 
-        columns: list[Any] = [TextColumn("{task.fields[events]} sent"),
-                              TextColumn("{task.fields[failed]} failed"),
-                              TextColumn("{task.fields[rate]}/s")]
+        columns: list[Any] = [
+            TextColumn("{task.fields[events]} sent"),
+            TextColumn("{task.fields[failed]} failed"),
+            TextColumn("{task.fields[rate]}/s"),
+        ]
         if total_bytes:
             columns += [BarColumn(), DownloadColumn()]
         columns.append(TimeElapsedColumn())
-        self._progress = RichProgress(*columns, console=Console(file=sys.stderr,
-                                      no_color=settings.no_color), transient=True)
+        self._progress = RichProgress(
+            *columns, console=Console(file=sys.stderr, no_color=settings.no_color), transient=True
+        )
         self._task = self._progress.add_task("send", total=total_bytes, events=0, failed=0, rate=0)
         self._progress.start()
 
     def update(self, stats: Stats) -> None:
-        self._progress.update(self._task, completed=stats.bytes, events=f"{stats.sent:,}",
-                              failed=f"{stats.failed:,}", rate=f"{stats.rate:,.0f}")
+        self._progress.update(
+            self._task,
+            completed=stats.bytes,
+            events=f"{stats.sent:,}",
+            failed=f"{stats.failed:,}",
+            rate=f"{stats.rate:,.0f}",
+        )
 
     def stop(self) -> None:
         self._progress.stop()

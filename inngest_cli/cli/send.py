@@ -79,8 +79,13 @@ def _stdin_has_input() -> bool:
 
 
 def _flag_event(
-    name: str, data: str | None, items: list[str], event_id: str | None, ts: str | None,
-    v: str | None, user: str | None,
+    name: str,
+    data: str | None,
+    items: list[str],
+    event_id: str | None,
+    ts: str | None,
+    v: str | None,
+    user: str | None,
 ) -> dict[str, Any]:
     from inngest_cli.fielditems import apply_items, parse_item
     from inngest_cli.timeparse import TimeValueError, parse_time_ms
@@ -103,8 +108,16 @@ def _flag_event(
     return event
 
 
-_FIELD_FLAGS = {"name": "--name", "data": "--data", "user": "--user", "id": "--id", "v": "--v",
-                "ts": "--ts", "timestamp": "--ts", "event": "--name"}
+_FIELD_FLAGS = {
+    "name": "--name",
+    "data": "--data",
+    "user": "--user",
+    "id": "--id",
+    "v": "--v",
+    "ts": "--ts",
+    "timestamp": "--ts",
+    "event": "--name",
+}
 
 
 def _flag_problem(problem: str) -> str:
@@ -120,69 +133,211 @@ def send(
         typer.Argument(
             metavar="[FILE|ITEM]...",
             help="Input files ('-' for stdin) to send, or field items (data.k=v, data.k:=json) "
-                 "for the event built from --name.",
+            "for the event built from --name.",
             show_default=False,
         ),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", "-n", help="Event name; with input files, "
-                    "each record becomes the data of an event of this name.", rich_help_panel=_EVENT)] = None,
-    data: Annotated[str | None, typer.Option("--data", "-d", help="Event data: JSON, @file.json or @-.",
-                    rich_help_panel=_EVENT)] = None,
-    event_id: Annotated[str | None, typer.Option("--id", help="Idempotency ID (one run per ID per 24 h).",
-                        rich_help_panel=_EVENT)] = None,
-    ts: Annotated[str | None, typer.Option("--ts", help="Timestamp: epoch ms, ISO-8601, or relative "
-                  "(+10m schedules runs later, -2h).", rich_help_panel=_EVENT)] = None,
-    v: Annotated[str | None, typer.Option("--v", help="Event schema version.", rich_help_panel=_EVENT)] = None,
-    user: Annotated[str | None, typer.Option("--user", help="User object: JSON or @file.",
-                    rich_help_panel=_EVENT)] = None,
-    files: Annotated[list[Path] | None, typer.Option("--file", "-f", help="Input file (repeatable).",
-                     rich_help_panel=_BULK, show_default=False)] = None,
-    input_format: Annotated[str, typer.Option("--format", help="Input format: auto, ndjson or json.",
-                            rich_help_panel=_BULK)] = "auto",
-    id_field: Annotated[str | None, typer.Option("--id-field", help="With --name: take each event's "
-                        "id from this record field.", rich_help_panel=_BULK)] = None,
-    ts_field: Annotated[str | None, typer.Option("--ts-field", help="With --name: take each event's "
-                        "ts from this record field.", rich_help_panel=_BULK)] = None,
-    keep_ts: Annotated[bool, typer.Option("--keep-ts", help="Keep ts of exported events "
-                       "(events list -o ndjson) when replaying.", rich_help_panel=_BULK)] = False,
-    max_request_bytes: Annotated[int, typer.Option("--max-request-bytes", min=2, max=3 * 1024 * 1024,
-                                 help="Request body limit.", rich_help_panel=_BULK)] = 512 * 1024,
-    max_batch: Annotated[int, typer.Option("--max-batch", min=1, max=5000, help="Events per request.",
-                         rich_help_panel=_BULK)] = 5000,
-    max_event_bytes: Annotated[int, typer.Option("--max-event-bytes", min=2, max=3 * 1024 * 1024,
-                               help="Largest event (Cloud free plan: 262144).", rich_help_panel=_BULK)]
-        = 3 * 1024 * 1024,
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, max=64,
-                           help="Requests in flight.", rich_help_panel=_BULK)] = 4,
-    retries: Annotated[int, typer.Option("--retries", min=0, max=20, help="Retries per request on "
-                       "network errors, 5xx and 429.", rich_help_panel=_BULK)] = 5,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per request.",
-                       rich_help_panel=_BULK)] = 30.0,
-    on_error: Annotated[str, typer.Option("--on-error", help="continue: report failures and go on; "
-                        "stop: stop at the first.", rich_help_panel=_BULK)] = "continue",
-    failed_out: Annotated[Path | None, typer.Option("--failed-out", help="Write each failed input, "
-                          "as it came, to this file (replay it with send).", rich_help_panel=_BULK)] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and print the request plan; "
-                       "send nothing.", rich_help_panel=_BULK)] = False,
-    event_key: Annotated[str | None, typer.Option("--event-key", help="Event key [env: INNGEST_EVENT_KEY].",
-                         rich_help_panel=_CONN, show_default=False)] = None,
-    env: Annotated[str | None, typer.Option("--env", help="Branch environment, sent as x-inngest-env "
-                   "[env: INNGEST_ENV].", rich_help_panel=_CONN)] = None,
-    dev: Annotated[bool, typer.Option("--dev", help="Dev Server mode: no key needed, default URL "
-                   "http://127.0.0.1:8288 [env: INNGEST_DEV=1 or its URL].", rich_help_panel=_CONN)]
-        = False,
-    event_api_url: Annotated[str | None, typer.Option("--event-api-url", help="Event API origin "
-                             "[env: INNGEST_EVENT_API_BASE_URL, INNGEST_BASE_URL].", rich_help_panel=_CONN)]
-        = None,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="table, json, ndjson or ids "
-                      "[default: table on a terminal, else json].", rich_help_panel=_OUT,
-                      show_default=False)] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", help="Trace each request and response "
-                       "(keys masked).", rich_help_panel=_OUT)] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary or progress.",
-                     rich_help_panel=_OUT)] = False,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress display.",
-                           rich_help_panel=_OUT)] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            "-n",
+            help="Event name; with input files, "
+            "each record becomes the data of an event of this name.",
+            rich_help_panel=_EVENT,
+        ),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data", "-d", help="Event data: JSON, @file.json or @-.", rich_help_panel=_EVENT
+        ),
+    ] = None,
+    event_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="Idempotency ID (one run per ID per 24 h).", rich_help_panel=_EVENT
+        ),
+    ] = None,
+    ts: Annotated[
+        str | None,
+        typer.Option(
+            "--ts",
+            help="Timestamp: epoch ms, ISO-8601, or relative (+10m schedules runs later, -2h).",
+            rich_help_panel=_EVENT,
+        ),
+    ] = None,
+    v: Annotated[
+        str | None, typer.Option("--v", help="Event schema version.", rich_help_panel=_EVENT)
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="User object: JSON or @file.", rich_help_panel=_EVENT),
+    ] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            "-f",
+            help="Input file (repeatable).",
+            rich_help_panel=_BULK,
+            show_default=False,
+        ),
+    ] = None,
+    input_format: Annotated[
+        str,
+        typer.Option("--format", help="Input format: auto, ndjson or json.", rich_help_panel=_BULK),
+    ] = "auto",
+    id_field: Annotated[
+        str | None,
+        typer.Option(
+            "--id-field",
+            help="With --name: take each event's id from this record field.",
+            rich_help_panel=_BULK,
+        ),
+    ] = None,
+    ts_field: Annotated[
+        str | None,
+        typer.Option(
+            "--ts-field",
+            help="With --name: take each event's ts from this record field.",
+            rich_help_panel=_BULK,
+        ),
+    ] = None,
+    keep_ts: Annotated[
+        bool,
+        typer.Option(
+            "--keep-ts",
+            help="Keep ts of exported events (events list -o ndjson) when replaying.",
+            rich_help_panel=_BULK,
+        ),
+    ] = False,
+    max_request_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-request-bytes",
+            min=2,
+            max=3 * 1024 * 1024,
+            help="Request body limit.",
+            rich_help_panel=_BULK,
+        ),
+    ] = 512 * 1024,
+    max_batch: Annotated[
+        int,
+        typer.Option(
+            "--max-batch", min=1, max=5000, help="Events per request.", rich_help_panel=_BULK
+        ),
+    ] = 5000,
+    max_event_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-event-bytes",
+            min=2,
+            max=3 * 1024 * 1024,
+            help="Largest event (Cloud free plan: 262144).",
+            rich_help_panel=_BULK,
+        ),
+    ] = 3 * 1024 * 1024,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", "-c", min=1, max=64, help="Requests in flight.", rich_help_panel=_BULK
+        ),
+    ] = 4,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            min=0,
+            max=20,
+            help="Retries per request on network errors, 5xx and 429.",
+            rich_help_panel=_BULK,
+        ),
+    ] = 5,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0.1, help="Seconds per request.", rich_help_panel=_BULK),
+    ] = 30.0,
+    on_error: Annotated[
+        str,
+        typer.Option(
+            "--on-error",
+            help="continue: report failures and go on; stop: stop at the first.",
+            rich_help_panel=_BULK,
+        ),
+    ] = "continue",
+    failed_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--failed-out",
+            help="Write each failed input, as it came, to this file (replay it with send).",
+            rich_help_panel=_BULK,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Validate and print the request plan; send nothing.",
+            rich_help_panel=_BULK,
+        ),
+    ] = False,
+    event_key: Annotated[
+        str | None,
+        typer.Option(
+            "--event-key",
+            help="Event key [env: INNGEST_EVENT_KEY].",
+            rich_help_panel=_CONN,
+            show_default=False,
+        ),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env",
+            help="Branch environment, sent as x-inngest-env [env: INNGEST_ENV].",
+            rich_help_panel=_CONN,
+        ),
+    ] = None,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Dev Server mode: no key needed, default URL "
+            "http://127.0.0.1:8288 [env: INNGEST_DEV=1 or its URL].",
+            rich_help_panel=_CONN,
+        ),
+    ] = False,
+    event_api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--event-api-url",
+            help="Event API origin [env: INNGEST_EVENT_API_BASE_URL, INNGEST_BASE_URL].",
+            rich_help_panel=_CONN,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="table, json, ndjson or ids [default: table on a terminal, else json].",
+            rich_help_panel=_OUT,
+            show_default=False,
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", help="Trace each request and response (keys masked).", rich_help_panel=_OUT
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No summary or progress.", rich_help_panel=_OUT)
+    ] = False,
+    no_progress: Annotated[
+        bool, typer.Option("--no-progress", help="No progress display.", rich_help_panel=_OUT)
+    ] = False,
 ) -> int:
     from inngest_cli.cli.console import settings
     from inngest_cli.fielditems import looks_like_item
@@ -199,15 +354,27 @@ def send(
     paths = [t for t in targets or [] if not looks_like_item(t)] + [str(f) for f in files or []]
     if (id_field or ts_field) and not name:
         raise UsageError("--id-field/--ts-field need --name (each record is then an event's data)")
-    event_flags = [flag for flag, val in (("--data", data), ("--id", event_id), ("--ts", ts),
-                   ("--v", v), ("--user", user)) if val is not None]
-    flags_mode = name is not None and not paths and (
-        bool(event_flags or items) or not _stdin_has_input())
+    event_flags = [
+        flag
+        for flag, val in (
+            ("--data", data),
+            ("--id", event_id),
+            ("--ts", ts),
+            ("--v", v),
+            ("--user", user),
+        )
+        if val is not None
+    ]
+    flags_mode = (
+        name is not None and not paths and (bool(event_flags or items) or not _stdin_has_input())
+    )
     if not flags_mode:
         if items or event_flags:
             what = "field items" if items else event_flags[0]
-            raise UsageError(f"{what}: builds one event with --name and cannot be combined with "
-                             "input files or stdin")
+            raise UsageError(
+                f"{what}: builds one event with --name and cannot be combined with "
+                "input files or stdin"
+            )
         if not paths:
             if not _stdin_has_input():
                 raise UsageError(
@@ -221,13 +388,19 @@ def send(
 
     from inngest_cli.config import resolve_event_api
 
-    config = resolve_event_api(event_key=event_key, env=env, dev="1" if dev else None,
-                               event_api_url=event_api_url)
+    config = resolve_event_api(
+        event_key=event_key, env=env, dev="1" if dev else None, event_api_url=event_api_url
+    )
     from inngest_cli.batching import Limits
     from inngest_cli.payload import Event, Failure, Shaping, finish_event, shape_records
 
-    shaping = Shaping(name=None if flags_mode else name, id_field=id_field, ts_field=ts_field,
-                      keep_ts=keep_ts, max_event_bytes=max_event_bytes)
+    shaping = Shaping(
+        name=None if flags_mode else name,
+        id_field=id_field,
+        ts_field=ts_field,
+        keep_ts=keep_ts,
+        max_event_bytes=max_event_bytes,
+    )
     with ExitStack() as stack:
         if flags_mode:
             assert name is not None
@@ -235,7 +408,7 @@ def send(
 
             event = _flag_event(name, data, items, event_id, ts, v, user)
             body = orjson.dumps(event)
-            result = finish_event(event, body, "flags", 0, shaping, reencode=False)
+            result = finish_event(event, body, "flags", 0, shaping, body)
             if isinstance(result, Failure):
                 raise UsageError(_flag_problem(result.reason), hint=result.hint)
             stream: Iterator[Event | Failure] = iter([result])
@@ -247,16 +420,29 @@ def send(
         total = _total_size(paths) if not flags_mode else None
         if dry_run:
             return _dry_run(stream, limits, config, out)
-        return _send(stream, limits, config, out, fmt=output, concurrency=concurrency,
-                     retries=retries, timeout=timeout, on_error=on_error, no_progress=no_progress,
-                     show_source=len(paths) > 1, total=total)
+        return _send(
+            stream,
+            limits,
+            config,
+            out,
+            fmt=output,
+            concurrency=concurrency,
+            retries=retries,
+            timeout=timeout,
+            on_error=on_error,
+            no_progress=no_progress,
+            show_source=len(paths) > 1,
+            total=total,
+        )
 
 
 def _open_source(path: str, stack: ExitStack) -> tuple[str, IO[bytes]]:
     if path == "-":
         if sys.stdin.isatty():
-            raise UsageError("stdin is a terminal: pipe events in (NDJSON, a JSON array or object)",
-                             hint="e.g. cat events.ndjson | inngest-cli send")
+            raise UsageError(
+                "stdin is a terminal: pipe events in (NDJSON, a JSON array or object)",
+                hint="e.g. cat events.ndjson | inngest-cli send",
+            )
         return "stdin", sys.stdin.buffer
     try:
         return path, stack.enter_context(open(path, "rb"))  # noqa: SIM115
@@ -310,26 +496,55 @@ def _dry_run(stream: Iterator[Any], limits: Any, config: Any, failed_out: IO[byt
         stats.requests += 1
         stats.sent += len(batch)
         first, last = batch[0], batch[-1]
-        where = first.source if not first.line else f"{first.source}:{first.line}" + (
-            f"-{last.line}" if last.source == first.source and last.line != first.line else "")
+        where = (
+            first.source
+            if not first.line
+            else f"{first.source}:{first.line}"
+            + (f"-{last.line}" if last.source == first.source and last.line != first.line else "")
+        )
         count = f"{len(batch)} event{'' if len(batch) == 1 else 's'}"
         Stdout.write(f"request {number}: {count}, {len(body)} bytes ({where})\n")
         if settings.verbose:
             url = f"{config.origin}/e/{mask(config.event_key)}"
-            Stdout.write(f"  POST {url}\n  Content-Type: application/json\n"
-                         f"  {SEED_HEADER}: {IdSeed.generate().header()}\n"
-                         + (f"  x-inngest-env: {config.env}\n" if config.env else "")
-                         + f"  {body.decode()}\n")
+            Stdout.write(
+                f"  POST {url}\n  Content-Type: application/json\n"
+                f"  {SEED_HEADER}: {IdSeed.generate().header()}\n"
+                + (f"  x-inngest-env: {config.env}\n" if config.env else "")
+                + f"  {body.decode()}\n"
+            )
     note(summary(stats, dry_run=True))
-    return int(ExitCode.OK if stats.failed == 0 else ExitCode.FAILED if stats.sent == 0
-               else ExitCode.PARTIAL)
+    return int(
+        ExitCode.OK
+        if stats.failed == 0
+        else ExitCode.FAILED
+        if stats.sent == 0
+        else ExitCode.PARTIAL
+    )
 
 
-def _send(stream: Iterator[Any], limits: Any, config: Any, failed_out: IO[bytes] | None, *,
-          fmt: str | None, concurrency: int, retries: int, timeout: float, on_error: str,
-          no_progress: bool, show_source: bool, total: int | None) -> int:
+def _send(
+    stream: Iterator[Any],
+    limits: Any,
+    config: Any,
+    failed_out: IO[bytes] | None,
+    *,
+    fmt: str | None,
+    concurrency: int,
+    retries: int,
+    timeout: float,
+    on_error: str,
+    no_progress: bool,
+    show_source: bool,
+    total: int | None,
+) -> int:
     from inngest_cli.cli.console import settings
-    from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format, note, summary
+    from inngest_cli.cli.output import (
+        FailureReport,
+        Progress,
+        SendOutput,
+        default_format,
+        note,
+    )
     from inngest_cli.eventapi import EventAPI
     from inngest_cli.sender import Sender, SendOptions, Stats
 
@@ -345,11 +560,16 @@ def _send(stream: Iterator[Any], limits: Any, config: Any, failed_out: IO[bytes]
             progress.update(stats)
 
     trace = (lambda line: print(line, file=sys.stderr)) if settings.verbose else None
-    options = SendOptions(concurrency=concurrency, retries=retries, on_error=on_error,  # type: ignore[arg-type]
-                          limits=limits)
+    options = SendOptions(
+        concurrency=concurrency,
+        retries=retries,
+        on_error=on_error,  # type: ignore[arg-type]
+        limits=limits,
+    )
     with EventAPI(config, timeout=timeout, connections=concurrency, trace=trace) as api:
-        sender = Sender(api, options, on_accepted=output.accepted, on_failure=report,
-                        on_progress=on_progress)
+        sender = Sender(
+            api, options, on_accepted=output.accepted, on_failure=report, on_progress=on_progress
+        )
         try:
             stats = sender.run(stream)
         except InngestCLIError:
@@ -374,6 +594,8 @@ def _finish(progress: Any, output: Any, stats: Any, report: Any) -> None:
         progress.stop()
     output.finish(stats)
     if report.unwritable:
-        note(f"warning: {report.unwritable} failed inputs could not be written to --failed-out "
-             "(unreadable JSON has no record boundary)")
+        note(
+            f"warning: {report.unwritable} failed inputs could not be written to --failed-out "
+            "(unreadable JSON has no record boundary)"
+        )
     note(summary(stats))

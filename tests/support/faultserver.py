@@ -40,7 +40,9 @@ KINDS = ("500", "429", "reset", "drop", "slow")
 
 
 class State:
-    def __init__(self, faults: list[str], rate: float, seed: int, slow: float, max_body: int) -> None:
+    def __init__(
+        self, faults: list[str], rate: float, seed: int, slow: float, max_body: int
+    ) -> None:
         self.lock = threading.Lock()
         self.faults = faults
         self.rate = rate
@@ -95,11 +97,19 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         state = self.server.state
         with state.lock:
-            self._reply(200, {"events": [state.events[i] for i in state.order],
-                              "ids": state.order, "requests": state.requests,
-                              "replays": state.replays, "injected": state.injected,
-                              "seeds": state.seeds, "times": state.times,
-                              "seen": state.requests_seen})
+            self._reply(
+                200,
+                {
+                    "events": [state.events[i] for i in state.order],
+                    "ids": state.order,
+                    "requests": state.requests,
+                    "replays": state.replays,
+                    "injected": state.injected,
+                    "seeds": state.seeds,
+                    "times": state.times,
+                    "seen": state.requests_seen,
+                },
+            )
 
     def do_POST(self) -> None:
         state = self.server.state
@@ -112,8 +122,13 @@ class Handler(BaseHTTPRequestHandler):
         seed_header = self.headers.get(SEED_HEADER)
         with state.lock:
             state.seeds.append(seed_header)
-            state.requests_seen.append({"path": self.path, "headers": dict(self.headers.items()),
-                                        "body": body.decode("utf-8", "replace")})
+            state.requests_seen.append(
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers.items()),
+                    "body": body.decode("utf-8", "replace"),
+                }
+            )
         if fault == "html":
             page = b"<!doctype html><html><body>Inngest UI</body></html>"
             self.send_response(200)
@@ -174,8 +189,13 @@ def main() -> None:
     parser.add_argument("--max-body", type=int, default=1 << 40)
     args = parser.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
-    server.state = State([f for f in args.faults.split(",") if f], args.fault_rate, args.seed,
-                         args.slow, args.max_body)
+    server.state = State(
+        [f for f in args.faults.split(",") if f],
+        args.fault_rate,
+        args.seed,
+        args.slow,
+        args.max_body,
+    )
     print(f"faultserver listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

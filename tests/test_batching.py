@@ -1,0 +1,166 @@
+"""Greedy packing of events into requests under the byte and count limits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inngest_cli.batching import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    MAX_REQUEST_BYTES,
+    Limits,
+    encode_batch,
+    pack,
+    request_size,
+)
+
+
+@dataclass(frozen=True)
+class Ev:
+    body: bytes
+    tag: int = 0
+
+
+def ev(size: int, tag: int = 0) -> Ev:
+    """A valid JSON object of exactly ``size`` bytes (size >= 2)."""
+    if size < 10:
+        return Ev(b"{" + b" " * (size - 2) + b"}", tag)
+    return Ev(b'{"p":"' + b"x" * (size - 8) + b'"}', tag)
+
+
+def test_defaults() -> None:
+    limits = Limits()
+    assert limits.max_request_bytes == DEFAULT_MAX_REQUEST_BYTES == 512 * 1024
+    assert limits.max_batch == 5000
+    assert MAX_REQUEST_BYTES == 3 * 1024 * 1024
+
+
+def test_request_size_of_nothing() -> None:
+    assert request_size([]) == 2
+
+
+def test_request_size_counts_brackets_and_commas() -> None:
+    events = [ev(10), ev(20), ev(30)]
+    assert request_size(events) == len(encode_batch(events)) == 2 + 60 + 2
+
+
+def test_encode_batch() -> None:
+    assert encode_batch([Ev(b'{"name":"a"}'), Ev(b'{"name":"b"}')]) == (
+        b'[{"name":"a"},{"name":"b"}]'
+    )
+
+
+def test_encode_empty_batch() -> None:
+    assert encode_batch([]) == b"[]"
+
+
+def test_pack_nothing() -> None:
+    assert list(pack([], Limits())) == []
+
+
+def test_pack_fills_to_the_exact_byte_limit() -> None:
+    events = [ev(10, i) for i in range(5)]
+    limits = Limits(max_request_bytes=2 + 10 * 3 + 2)
+    batches = list(pack(events, limits))
+    assert [len(b) for b in batches] == [3, 2]
+    assert request_size(batches[0]) == limits.max_request_bytes
+
+
+def test_pack_one_byte_short_of_fitting() -> None:
+    limits = Limits(max_request_bytes=2 + 10 * 3 + 2 - 1)
+    assert [len(b) for b in pack([ev(10, i) for i in range(5)], limits)] == [2, 2, 1]
+
+
+def test_pack_respects_max_batch() -> None:
+    batches = list(pack([ev(2, i) for i in range(7)], Limits(max_batch=3)))
+    assert [len(b) for b in batches] == [3, 3, 1]
+
+
+def test_oversized_event_goes_alone() -> None:
+    events = [ev(10, 0), ev(100, 1), ev(10, 2)]
+    batches = list(pack(events, Limits(max_request_bytes=50)))
+    assert [[e.tag for e in b] for b in batches] == [[0], [1], [2]]
+
+
+def test_oversized_first_event() -> None:
+    batches = list(pack([ev(100, 0), ev(10, 1), ev(10, 2)], Limits(max_request_bytes=50)))
+    assert [[e.tag for e in b] for b in batches] == [[0], [1, 2]]
+
+
+def test_pack_is_lazy() -> None:
+    def endless() -> Iterator[Ev]:
+        i = 0
+        while True:
+            yield ev(10, i)
+            i += 1
+
+    batches = pack(endless(), Limits(max_batch=2))
+    assert [e.tag for e in next(batches)] == [0, 1]
+    assert [e.tag for e in next(batches)] == [2, 3]
+
+
+def test_lower_to() -> None:
+    limits = Limits()
+    limits.lower_to(100_000)
+    assert limits.max_request_bytes == 100_000
+
+
+def test_lower_to_never_raises_the_limit() -> None:
+    limits = Limits(max_request_bytes=1000)
+    limits.lower_to(5000)
+    assert limits.max_request_bytes == 1000
+
+
+@pytest.mark.parametrize("size", [0, 1, -5])
+def test_lower_to_has_a_floor(size: int) -> None:
+    limits = Limits()
+    limits.lower_to(size)
+    assert limits.max_request_bytes == 2
+
+
+def test_lower_to_affects_later_packing() -> None:
+    limits = Limits(max_request_bytes=1000)
+    batches = pack([ev(100, i) for i in range(20)], limits)
+    assert len(next(batches)) == 9  # 2 + 9 * 100 + 8 commas = 910
+    limits.lower_to(2 + 100 + 1 + 100)
+    assert [len(b) for b in batches] == [2, 2, 2, 2, 2, 1]
+
+
+SIZES = st.lists(st.integers(min_value=2, max_value=400), max_size=60)
+LIMITS = st.builds(
+    Limits,
+    max_request_bytes=st.integers(min_value=2, max_value=2000),
+    max_batch=st.integers(min_value=1, max_value=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(SIZES, LIMITS)
+def test_property_pack(sizes: list[int], limits: Limits) -> None:
+    events = [ev(size, i) for i, size in enumerate(sizes)]
+    batches = list(pack(events, limits))
+    # nothing lost, nothing reordered, nothing duplicated
+    assert [e for batch in batches for e in batch] == events
+    for batch in batches:
+        assert batch, "empty batch"
+        assert len(batch) <= limits.max_batch
+        if len(batch) > 1:
+            assert request_size(batch) <= limits.max_request_bytes
+        assert len(encode_batch(batch)) == request_size(batch)
+        assert json.loads(encode_batch(batch)) == [json.loads(e.body) for e in batch]
+
+
+@settings(max_examples=150, deadline=None)
+@given(SIZES, LIMITS)
+def test_property_pack_is_greedy(sizes: list[int], limits: Limits) -> None:
+    events = [ev(size, i) for i, size in enumerate(sizes)]
+    batches = list(pack(events, limits))
+    for batch, following in zip(batches, batches[1:], strict=False):
+        # a batch was closed only because the next event would not fit
+        assert (len(batch) == limits.max_batch
+                or request_size([*batch, following[0]]) > limits.max_request_bytes)

@@ -1,0 +1,296 @@
+"""Where and how to send (reference §9): flag > environment > default."""
+
+from __future__ import annotations
+
+import pytest
+
+from inngest_cli import redact
+from inngest_cli.config import (
+    CLOUD_EVENT_API,
+    DEV_ORIGIN,
+    DEV_PLACEHOLDER_KEY,
+    EventAPIConfig,
+    parse_dev,
+    resolve_event_api,
+)
+from inngest_cli.errors import ExitCode, UsageError
+
+NO_KEY = "no event key: set INNGEST_EVENT_KEY or pass --event-key"
+NO_KEY_HINT = "for a local Dev Server or `inngest-cli serve`, pass --dev (or set INNGEST_DEV=1)"
+KEY = {"INNGEST_EVENT_KEY": "env-key"}
+
+
+@pytest.fixture(autouse=True)
+def _own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """resolve_event_api registers keys for redaction; keep them out of other tests."""
+    monkeypatch.setattr(redact, "_registered", set())
+
+
+def test_defaults_are_the_documented_origins() -> None:
+    assert CLOUD_EVENT_API == "https://inn.gs"
+    assert DEV_ORIGIN == "http://127.0.0.1:8288"
+    assert DEV_PLACEHOLDER_KEY == "NO_EVENT_KEY_SET"
+
+
+# --- event key ----------------------------------------------------------------------------------
+
+
+def test_key_from_env() -> None:
+    config = resolve_event_api(environ=KEY)
+    assert config == EventAPIConfig(origin="https://inn.gs", event_key="env-key", env=None,
+                                    dev=False)
+
+
+def test_key_flag_beats_env() -> None:
+    assert resolve_event_api(event_key="flag-key", environ=KEY).event_key == "flag-key"
+
+
+def test_key_is_stripped() -> None:
+    assert resolve_event_api(environ={"INNGEST_EVENT_KEY": "  k1 \n"}).event_key == "k1"
+
+
+def test_cloud_without_key_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={})
+    assert info.value.message == NO_KEY
+    assert info.value.hint == NO_KEY_HINT
+    assert info.value.exit_code == ExitCode.USAGE
+
+
+def test_cloud_with_blank_key_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={"INNGEST_EVENT_KEY": "   "})
+    assert info.value.message == NO_KEY
+
+
+def test_cloud_with_explicit_dev_off_and_no_key() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={"INNGEST_DEV": "0"})
+    assert info.value.message == NO_KEY
+
+
+def test_dev_without_key_uses_the_placeholder() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "1"})
+    assert config == EventAPIConfig(origin="http://127.0.0.1:8288", event_key="NO_EVENT_KEY_SET",
+                                    env=None, dev=True)
+
+
+def test_dev_with_a_key_uses_it() -> None:
+    assert resolve_event_api(environ={"INNGEST_DEV": "1", **KEY}).event_key == "env-key"
+
+
+@pytest.mark.parametrize("key", ["a/b", "a?b", "a#b", "a%2Fb", "a b"])
+def test_key_that_cannot_be_a_path_segment(key: str) -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(event_key=key)
+    assert info.value.message == "event key: contains characters that cannot appear in a URL path"
+
+
+def test_key_is_registered_for_redaction() -> None:
+    resolve_event_api(environ={"INNGEST_EVENT_KEY": "abcdefghijklmnop"})
+    assert redact.redact("key abcdefghijklmnop") == "key ****mnop"
+
+
+def test_url() -> None:
+    assert resolve_event_api(environ=KEY).url() == "https://inn.gs/e/env-key"
+
+
+def test_dev_url() -> None:
+    assert resolve_event_api(dev="1", environ={}).url() == "http://127.0.0.1:8288/e/NO_EVENT_KEY_SET"
+
+
+# --- origin -------------------------------------------------------------------------------------
+
+
+def test_cloud_origin_default() -> None:
+    assert resolve_event_api(environ=KEY).origin == "https://inn.gs"
+
+
+def test_dev_origin_default() -> None:
+    assert resolve_event_api(environ={"INNGEST_DEV": "true"}).origin == "http://127.0.0.1:8288"
+
+
+def test_dev_url_is_the_origin() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "http://localhost:9999/"})
+    assert (config.origin, config.dev) == ("http://localhost:9999", True)
+
+
+def test_base_url_beats_dev_url() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "http://d:1",
+                                        "INNGEST_BASE_URL": "http://b:2/"})
+    assert (config.origin, config.dev) == ("http://b:2", True)
+
+
+def test_base_url_in_dev_mode() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "1", "INNGEST_BASE_URL": "http://b:2"})
+    assert config.origin == "http://b:2"
+
+
+def test_base_url_in_cloud_mode() -> None:
+    config = resolve_event_api(environ={"INNGEST_BASE_URL": "https://self.host/", **KEY})
+    assert (config.origin, config.dev) == ("https://self.host", False)
+
+
+def test_event_api_base_url_beats_base_url() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "http://d:1",
+                                        "INNGEST_BASE_URL": "http://b:2",
+                                        "INNGEST_EVENT_API_BASE_URL": "https://e:3/", **KEY})
+    assert config.origin == "https://e:3"
+
+
+def test_flag_beats_every_url_variable() -> None:
+    config = resolve_event_api(event_api_url="http://f:4/",
+                               environ={"INNGEST_DEV": "http://d:1",
+                                        "INNGEST_BASE_URL": "http://b:2",
+                                        "INNGEST_EVENT_API_BASE_URL": "https://e:3", **KEY})
+    assert config.origin == "http://f:4"
+
+
+def test_empty_url_variables_are_ignored() -> None:
+    config = resolve_event_api(environ={"INNGEST_EVENT_API_BASE_URL": "",
+                                        "INNGEST_BASE_URL": "", **KEY})
+    assert config.origin == "https://inn.gs"
+
+
+def test_url_with_a_path_keeps_it() -> None:
+    config = resolve_event_api(environ={"INNGEST_BASE_URL": "https://proxy.example/inngest/",
+                                        **KEY})
+    assert config.origin == "https://proxy.example/inngest"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("INNGEST_BASE_URL", "ftp://x"), ("INNGEST_BASE_URL", "inn.gs"),
+     ("INNGEST_EVENT_API_BASE_URL", "http://"), ("INNGEST_EVENT_API_BASE_URL", "localhost:8288")],
+)
+def test_bad_url_variable(name: str, value: str) -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={name: value, **KEY})
+    assert info.value.message == f"{name}: {value!r} is not an http:// or https:// URL"
+
+
+def test_bad_url_flag() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(event_api_url="inn.gs", environ=KEY)
+    assert info.value.message == "--event-api-url: 'inn.gs' is not an http:// or https:// URL"
+
+
+# --- INNGEST_DEV / --dev ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, (False, None)),
+        ("", (False, None)),
+        ("0", (False, None)),
+        ("false", (False, None)),
+        ("FALSE", (False, None)),
+        ("1", (True, None)),
+        ("true", (True, None)),
+        ("True", (True, None)),
+        (" 1 ", (True, None)),
+        ("http://127.0.0.1:9000", (True, "http://127.0.0.1:9000")),
+        ("https://dev.example/", (True, "https://dev.example")),
+    ],
+)
+def test_parse_dev(value: str | None, expected: tuple[bool, str | None]) -> None:
+    assert parse_dev(value) == expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "localhost:8288", "dev"])
+def test_parse_dev_garbage(value: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse_dev(value)
+    assert info.value.message == f"INNGEST_DEV / --dev: {value!r} is not 1, true, 0, false or a URL"
+
+
+def test_dev_garbage_in_env() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={"INNGEST_DEV": "maybe", **KEY})
+    assert info.value.message == "INNGEST_DEV / --dev: 'maybe' is not 1, true, 0, false or a URL"
+
+
+def test_dev_flag_beats_env_on() -> None:
+    config = resolve_event_api(dev="0", environ={"INNGEST_DEV": "1", **KEY})
+    assert (config.dev, config.origin) == (False, "https://inn.gs")
+
+
+def test_dev_flag_beats_env_off() -> None:
+    config = resolve_event_api(dev="1", environ={"INNGEST_DEV": "0"})
+    assert (config.dev, config.event_key) == (True, "NO_EVENT_KEY_SET")
+
+
+def test_dev_flag_url_beats_env_url() -> None:
+    config = resolve_event_api(dev="http://flag:1", environ={"INNGEST_DEV": "http://env:2"})
+    assert config.origin == "http://flag:1"
+
+
+def test_dev_zero_is_cloud() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "0", **KEY})
+    assert (config.dev, config.origin) == (False, "https://inn.gs")
+
+
+def test_dev_false_is_cloud() -> None:
+    config = resolve_event_api(environ={"INNGEST_DEV": "false", **KEY})
+    assert (config.dev, config.origin) == (False, "https://inn.gs")
+
+
+# --- branch environment -------------------------------------------------------------------------
+
+
+def test_no_branch_env() -> None:
+    assert resolve_event_api(environ=KEY).env is None
+
+
+def test_inngest_env() -> None:
+    assert resolve_event_api(environ={"INNGEST_ENV": "feature-x", **KEY}).env == "feature-x"
+
+
+def test_env_flag_beats_inngest_env() -> None:
+    config = resolve_event_api(env="flag-env", environ={"INNGEST_ENV": "feature-x", **KEY})
+    assert config.env == "flag-env"
+
+
+def test_inngest_env_beats_platform_branches() -> None:
+    config = resolve_event_api(environ={"INNGEST_ENV": "main", "RAILWAY_GIT_BRANCH": "r",
+                                        "RENDER_GIT_BRANCH": "n", "VERCEL_GIT_BRANCH": "v", **KEY})
+    assert config.env == "main"
+
+
+def test_railway_branch_first() -> None:
+    config = resolve_event_api(environ={"RAILWAY_GIT_BRANCH": "r", "RENDER_GIT_BRANCH": "n",
+                                        "VERCEL_GIT_BRANCH": "v", **KEY})
+    assert config.env == "r"
+
+
+def test_render_branch_second() -> None:
+    config = resolve_event_api(environ={"RENDER_GIT_BRANCH": "n", "VERCEL_GIT_BRANCH": "v", **KEY})
+    assert config.env == "n"
+
+
+def test_vercel_branch_third() -> None:
+    assert resolve_event_api(environ={"VERCEL_GIT_BRANCH": "v", **KEY}).env == "v"
+
+
+def test_empty_platform_branch_is_skipped() -> None:
+    config = resolve_event_api(environ={"RAILWAY_GIT_BRANCH": "", "VERCEL_GIT_BRANCH": "v", **KEY})
+    assert config.env == "v"
+
+
+def test_empty_inngest_env_falls_back_like_the_sdk() -> None:
+    # inngest-py 0.5.19 env_lib.get_environment_name():
+    #   INNGEST_ENV or RAILWAY_GIT_BRANCH or RENDER_GIT_BRANCH or VERCEL_GIT_BRANCH
+    config = resolve_event_api(environ={"INNGEST_ENV": "", "VERCEL_GIT_BRANCH": "v", **KEY})
+    assert config.env == "v"
+
+
+def test_empty_env_flag_means_none() -> None:
+    assert resolve_event_api(env="", environ=KEY).env is None
+
+
+def test_os_environ_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INNGEST_EVENT_KEY", "from-os")
+    monkeypatch.setenv("INNGEST_ENV", "os-branch")
+    config = resolve_event_api()
+    assert (config.event_key, config.env) == ("from-os", "os-branch")
