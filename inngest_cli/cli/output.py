@@ -76,12 +76,14 @@ def render_table(rows: list[tuple[str, str, str]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    with_ids = any(row[1] for row in rows)
     table = Table(box=None, header_style="bold", pad_edge=False)
     table.add_column("EVENT", overflow="fold")
-    table.add_column("ID", overflow="fold")
+    if with_ids:
+        table.add_column("ID", overflow="fold")
     table.add_column("EVENT ID", no_wrap=True, style=None if settings.no_color else "cyan")
-    for row in rows:
-        table.add_row(*row)
+    for name, event_id, returned in rows:
+        table.add_row(*((name, event_id, returned) if with_ids else (name, returned)))
     Console(file=sys.stdout, no_color=settings.no_color, highlight=False).print(table)
 
 
@@ -124,8 +126,10 @@ def summary(stats: Stats, *, dry_run: bool = False) -> str:
     text = (
         f"sent {plural(stats.sent, 'event')} in {plural(stats.requests, 'request')}"
         f" ({plural(stats.retries, 'retry', 'retries')}), {stats.failed} failed, "
-        f"{stats.elapsed:.2f} s, {stats.rate:,.0f} events/s"
+        f"{stats.elapsed:.2f} s"
     )
+    if stats.sent >= 100 or stats.elapsed >= 1:
+        text += f", {stats.rate:,.0f} events/s"
     if stats.stopped_at:
         text += f"; stopped reading at {stats.stopped_at}"
     return text

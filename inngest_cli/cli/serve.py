@@ -1,10 +1,75 @@
-"""`inngest-cli serve` (placeholder until the server lands)."""
+"""`inngest-cli serve`: flags in, a running local server out.  The server itself lives in
+`inngest_cli.server` and is imported only when this command runs."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
+import typer
+
+from inngest_cli.cli.console import Stdout, print_warning
+
 HELP = "Run a local Inngest-compatible Event API and read API backed by SQLite."
-EPILOG = "Example: inngest-cli serve --port 8288"
+EPILOG = (
+    "Speaks POST /e/{key}, GET /health and the REST v1 event/run reads like Inngest's Dev "
+    "Server, so SDKs, CI jobs and `inngest-cli send` can run offline.  Example: "
+    "inngest-cli serve --port 8288, then INNGEST_DEV=http://127.0.0.1:8288 inngest-cli send "
+    "--name app/hello.  Stop with Ctrl-C."
+)
 
 
-def serve() -> None:
-    raise NotImplementedError
+def serve(
+    host: Annotated[str, typer.Option(
+        "--host", metavar="HOST",
+        help="Address to listen on. Non-loopback addresses need --event-key.",
+    )] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", "-p", min=0, max=65535, metavar="PORT", help="TCP port; 0 picks a free one.",
+    )] = 8288,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="PATH",
+        help="SQLite file for the events (':memory:' keeps nothing). "
+             "Default: $XDG_DATA_HOME/inngest-cli/serve.db (~/.local/share/inngest-cli/serve.db).",
+    )] = None,
+    event_key: Annotated[list[str] | None, typer.Option(
+        "--event-key", metavar="KEY",
+        help="Accept events only for POST /e/KEY (repeatable). Without it any key is accepted.",
+    )] = None,
+    signing_key: Annotated[str | None, typer.Option(
+        "--signing-key", metavar="KEY",
+        help="Require 'Authorization: Bearer <key or its SHA-256>' on /v1 (hex, as Inngest's).",
+    )] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No per-request log lines on stderr.",
+    )] = False,
+) -> None:
+    from inngest_cli.redact import register_secret
+    from inngest_cli.server import (
+        ServerConfig,
+        create_server,
+        default_db_path,
+        describe,
+        is_loopback,
+        serve_until_signalled,
+    )
+
+    keys = tuple(event_key or ())
+    for secret in (*keys, signing_key):
+        register_secret(secret)
+    if db is None:
+        db = str(default_db_path())
+    config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
+                          log=_log, quiet=quiet)
+    server = create_server(config)
+    if not signing_key and not is_loopback(host):
+        print_warning("the /v1 read API is open to anyone who can reach this address; "
+                      "add --signing-key to protect it")
+    serve_until_signalled(server, on_ready=lambda: Stdout.write(describe(server) + "\n"))
+    sys.stderr.write("inngest-cli serve: stopped\n")
+    sys.stderr.flush()
+
+
+def _log(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

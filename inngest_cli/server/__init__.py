@@ -9,6 +9,7 @@ from inngest_cli.server.app import (
     check_config,
     create_server,
     describe,
+    is_loopback,
     serve_until_signalled,
 )
 from inngest_cli.server.store import EventQuery, Store, StoreError, default_db_path
@@ -23,5 +24,6 @@ __all__ = [
     "create_server",
     "default_db_path",
     "describe",
+    "is_loopback",
     "serve_until_signalled",
 ]

@@ -8,6 +8,7 @@ Routes (reference §0-§5): ``GET /health``, ``POST /e/{key}``, ``GET /v1/events
 from __future__ import annotations
 
 import ipaddress
+import queue
 import signal
 import socket
 import sys
@@ -45,13 +46,16 @@ class ServerConfig:
     event_keys: tuple[str, ...] = ()
     signing_key: str | None = None
     log: Log | None = field(default=None, compare=False)
-    """Where request log lines go (None: nowhere)."""
+    """Where log lines go (None: nowhere): errors, and one line per request unless quiet."""
+    quiet: bool = False
 
 
 def is_loopback(host: str) -> bool:
     """True when every address ``host`` names is a loopback address."""
     if host.lower() == "localhost":
         return True
+    if not host:
+        return False
     try:
         infos = socket.getaddrinfo(host, None)
     except (OSError, UnicodeError):
@@ -73,7 +77,8 @@ def check_config(config: ServerConfig) -> None:
     if not config.event_keys and not is_loopback(config.host):
         raise UsageError(
             f"refusing to listen on {config.host} (not a loopback address) without an event key",
-            hint="add --event-key KEY so only clients with the key can send, or use --host 127.0.0.1")
+            hint="add --event-key KEY so only clients with the key can send, "
+                 "or use --host 127.0.0.1")
 
 
 class EventServer(ThreadingHTTPServer):
@@ -89,8 +94,7 @@ class EventServer(ThreadingHTTPServer):
         self.event_keys = frozenset(config.event_keys)
         self.auth = rest.SigningKeyAuth(config.signing_key) if config.signing_key else None
         self.kind = "cloud" if (config.event_keys or config.signing_key) else "dev"
-        self.log = config.log
-        self._log_lock = threading.Lock()
+        self._log = _LogWriter(config.log) if config.log else None
         if ":" in config.host:
             self.address_family = socket.AF_INET6
         super().__init__((config.host, config.port), _Handler)
@@ -102,9 +106,8 @@ class EventServer(ThreadingHTTPServer):
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     def write_log(self, line: str) -> None:
-        if self.log is not None:
-            with self._log_lock:
-                self.log(line)
+        if self._log is not None:
+            self._log.write(line)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]
@@ -112,9 +115,50 @@ class EventServer(ThreadingHTTPServer):
             return
         self.write_log(f"error: {type(error).__name__}: {error}")
 
+    def log_access(self, line: str) -> None:
+        if not self.config.quiet:
+            self.write_log(line)
+
     def close(self) -> None:
+        """Stop listening, close the database, then flush the log."""
         self.server_close()
         self.store.close()
+        if self._log is not None:
+            self._log.close()
+
+
+class _LogWriter:
+    """Hands log lines to a thread, so that a slow or unread stderr never stalls a request.
+    When 10,000 lines are waiting, further ones are dropped and counted."""
+
+    def __init__(self, sink: Log) -> None:
+        self._sink = sink
+        self._queue: queue.Queue[str | None] = queue.Queue(maxsize=10_000)
+        self._dropped = 0
+        self._thread = threading.Thread(target=self._run, name="serve-log", daemon=True)
+        self._thread.start()
+
+    def write(self, line: str) -> None:
+        try:
+            self._queue.put_nowait(line)
+        except queue.Full:
+            self._dropped += 1
+
+    def _run(self) -> None:
+        while (line := self._queue.get()) is not None:
+            try:
+                self._sink(line)
+            except Exception:  # a closed stderr must not end the server
+                pass
+
+    def close(self, timeout: float = 2.0) -> None:
+        if self._dropped:
+            self.write(f"({self._dropped} log lines dropped: stderr was not being read)")
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            return
+        self._thread.join(timeout)
 
 
 def create_server(config: ServerConfig) -> EventServer:
@@ -133,15 +177,22 @@ def create_server(config: ServerConfig) -> EventServer:
                               hint="pick another --port, or --port 0 for any free one") from error
 
 
-def serve_until_signalled(server: EventServer) -> None:
-    """Serve until SIGINT or SIGTERM, then stop listening and close the database."""
+def serve_until_signalled(server: EventServer, on_ready: Callable[[], None] | None = None) -> None:
+    """Serve until SIGINT or SIGTERM, then stop listening and close the database.
+
+    ``on_ready`` runs once the signal handlers are in place (print the start-up line there: a
+    signal sent as soon as it is seen then still stops the server cleanly)."""
     main = threading.current_thread() is threading.main_thread()
 
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _terminate) if main else None
+    previous = {}
+    if main:  # SIGINT too: a shell may have started us with it ignored
+        previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if on_ready is not None:
+            on_ready()
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
@@ -152,9 +203,8 @@ def serve_until_signalled(server: EventServer) -> None:
         try:
             server.close()
         finally:
-            if main:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                signal.signal(signal.SIGTERM, previous or signal.SIG_DFL)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 class _ClientGone(Exception):
@@ -165,7 +215,6 @@ class _Handler(BaseHTTPRequestHandler):
     server: EventServer
     protocol_version = "HTTP/1.1"
     server_version = f"inngest-cli/{__version__}"
-    sys_version = ""
     disable_nagle_algorithm = True
     timeout = 300
 
@@ -189,6 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         self._dispatch()
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # one line per request is written by _dispatch instead
@@ -216,8 +268,9 @@ class _Handler(BaseHTTPRequestHandler):
             shown = "/e/" + mask(unquote(path[3:]))
         else:
             shown = path + (f"?{split.query}" if split.query else "")
-        count = "" if self._event_count is None else f" {self._event_count} events"
-        self.server.write_log(f"{self.command} {shown} {self._status}{count} {elapsed:.1f}ms")
+        count = ("" if self._event_count is None else
+                 f" {self._event_count} event{'' if self._event_count == 1 else 's'}")
+        self.server.log_access(f"{self.command} {shown} {self._status}{count} {elapsed:.1f}ms")
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -238,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
         return body
 
     def _read_chunked(self) -> bytes:
-        parts = []
+        parts: list[bytes] = []
         while True:
             line = self.rfile.readline(65537)
             if not line:

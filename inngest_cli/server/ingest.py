@@ -10,7 +10,6 @@ element with the stdlib decoder so sizes and the stopping point are exact.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import os
@@ -127,7 +126,7 @@ def parse_body(body: bytes) -> tuple[list[Accepted], str | None]:
         return [], None
     first = body[text_start]
     if first == 0x7B:  # {
-        problem = size_problem(len(body) - text_start)
+        problem = size_problem(len(body) - text_start, MAX_EVENT_BYTES)
         if problem is not None:
             return [], problem
         try:
@@ -228,7 +227,7 @@ def _walk_array(text: str, pos: int) -> Iterator[Any]:
         size = end - pos
         if size * 4 > MAX_EVENT_BYTES:  # a character is 1-4 bytes: only then count bytes
             size = len(text[pos:end].encode())
-            problem = size_problem(size)
+            problem = size_problem(size, MAX_EVENT_BYTES)
             if problem is not None:
                 raise _Stop(problem)
         yield obj
@@ -238,17 +237,47 @@ def _walk_array(text: str, pos: int) -> Iterator[Any]:
 
 # -- internal IDs ---------------------------------------------------------------------------
 
-_B32_TO_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
-                                    b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TAIL_BITS = 15
+_TAIL_SIZE = 1 << _TAIL_BITS
+_TAILS: list[str] = []
 _ENTROPY_LIMIT = 1 << 80
 
 
-def _ulids(ms: int, entropies: Iterable[bytes]) -> list[str]:
-    """ULIDs for one timestamp and 10-byte entropies, encoded in one base32 call (10 bytes are
-    exactly 16 base32 characters)."""
-    prefix = encode_ulid(ms, bytes(10))[:10]
-    chars = base64.b32encode(b"".join(entropies)).translate(_B32_TO_CROCKFORD).decode()
-    return [prefix + chars[i:i + 16] for i in range(0, len(chars), 16)]
+def _tails() -> list[str]:
+    """The last three ULID characters for every value of the low 15 bits, built on first use."""
+    if not _TAILS:
+        c = _CROCKFORD
+        _TAILS.extend(c[v >> 10] + c[(v >> 5) & 31] + c[v & 31] for v in range(_TAIL_SIZE))
+    return _TAILS
+
+
+def ulid_run(ms: int, start: int, count: int) -> list[str]:
+    """The ULIDs with timestamp ``ms`` and entropy ``start``, ``start + 1``, ... (``count`` of
+    them, ``start + count <= 2**80``): the first 23 characters change only every 32768 IDs."""
+    tails = _tails()
+    out: list[str] = []
+    value = start
+    end = start + count
+    while value < end:
+        high, low = value >> _TAIL_BITS, value & (_TAIL_SIZE - 1)
+        take = min(end - value, _TAIL_SIZE - low)
+        head = encode_ulid(ms, (high << _TAIL_BITS).to_bytes(10, "big"))[:23]
+        out.extend([head + tail for tail in tails[low:low + take]])
+        value += take
+    return out
+
+
+def seeded_ids(seed: IdSeed, count: int) -> list[str]:
+    """``[seed.event_id(1), ..., seed.event_id(count)]``, fast: the seed's last four bytes are
+    a counter that wraps at 2**32, so the IDs are at most two runs of consecutive entropies."""
+    fixed = int.from_bytes(seed.entropy[:6], "big") << 32
+    first = (int.from_bytes(seed.entropy[6:], "big") + 1) & 0xFFFF_FFFF
+    before_wrap = min(count, (1 << 32) - first)
+    ids = ulid_run(seed.ms, fixed | first, before_wrap)
+    if before_wrap < count:
+        ids += ulid_run(seed.ms, fixed, count - before_wrap)
+    return ids
 
 
 class IdAllocator:
@@ -260,12 +289,11 @@ class IdAllocator:
         self._ms = 0
         self._next = 0
 
-    def allocate(self, count: int, now_ms: int, seed: IdSeed | None = None) -> tuple[list[str], int]:
+    def allocate(self, count: int, now_ms: int,
+                 seed: IdSeed | None = None) -> tuple[list[str], int]:
         """``count`` IDs and the millisecond timestamp they carry."""
         if seed is not None:
-            head, base = seed.entropy[:6], int.from_bytes(seed.entropy[6:], "big")
-            return _ulids(seed.ms, (head + ((base + p) & 0xFFFF_FFFF).to_bytes(4, "big")
-                                    for p in range(1, count + 1))), seed.ms
+            return seeded_ids(seed, count), seed.ms
         with self._lock:
             ms = max(now_ms, self._ms)
             start = self._next
@@ -275,4 +303,4 @@ class IdAllocator:
                 # 79 random bits: room for 2**79 increments within one millisecond.
                 start = int.from_bytes(os.urandom(10), "big") >> 1
             self._ms, self._next = ms, start + count
-        return _ulids(ms, ((start + i).to_bytes(10, "big") for i in range(count))), ms
+        return ulid_run(ms, start, count), ms

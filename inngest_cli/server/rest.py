@@ -33,6 +33,7 @@ _INT = re.compile(r"[+-]?\d+")
 _GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 _SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def go_json(value: Any) -> bytes:
@@ -184,11 +185,7 @@ def signing_key_problem(key: str) -> str | None:
     bare = _strip_prefix(key)
     if not bare:
         return "--signing-key is empty"
-    try:
-        bytes.fromhex(bare)
-    except ValueError:
-        return "--signing-key must be hex of even length (optionally after signkey-<env>-)"
-    if len(bare) % 2 or not all(c in "0123456789abcdefABCDEF" for c in bare):
+    if len(bare) % 2 or not _HEX.fullmatch(bare):
         return "--signing-key must be hex of even length (optionally after signkey-<env>-)"
     return None
 

@@ -1,5 +1,9 @@
 """SQLite storage for `inngest-cli serve`: events now, function runs later.
 
+Events are clustered by internal_id (``WITHOUT ROWID``), with one index on (name, internal_id).
+There is deliberately no index on ``received_at``: the window query below does not need one, and
+each index costs about a third of the insert time.
+
 One connection guarded by one lock (``:memory:`` needs a single connection anyway, and a request
 holds the lock only for its one transaction).  WAL with ``synchronous=FULL``: once an insert has
 returned, its rows survive a ``kill -9`` of the server or a power cut.
@@ -35,13 +39,12 @@ CREATE TABLE IF NOT EXISTS events (
     id          TEXT NOT NULL,         -- the sender's id, else internal_id
     data        TEXT,                  -- JSON object, NULL for null/missing
     user        TEXT,                  -- JSON object, NULL when empty
-    ts          INTEGER NOT NULL,      -- ms; receive time when not sent
+    ts          INTEGER NOT NULL,      -- ms, receive time when not sent
     v           TEXT                   -- NULL when empty
-);
-CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_name ON events (name, internal_id);
 
--- Function runs (not written yet; GET /v1/runs/{id} and /v1/events/{id}/runs read it).
+-- Function runs: nothing writes them yet, GET /v1/runs/{id} and /v1/events/{id}/runs read them.
 CREATE TABLE IF NOT EXISTS runs (
     run_id           TEXT PRIMARY KEY,  -- ULID
     event_id         TEXT NOT NULL,     -- events.internal_id of the triggering event
@@ -64,6 +67,7 @@ CREATE TABLE IF NOT EXISTS meta (
 INSERT OR IGNORE INTO meta (key, value) VALUES ('min_skew_ms', 0), ('max_skew_ms', 0);
 """
 
+_SET_META = "UPDATE meta SET value = ? WHERE key = ?"
 _EVENT_COLUMNS = "internal_id, received_at, name, id, data, user, ts, v"
 _RUN_COLUMNS = ("run_id, run_started_at, function_id, function_version, event_id, batch_id, "
                 "original_run_id, cron, status, ended_at, output")
@@ -99,9 +103,13 @@ class EventQuery:
 
 class Store:
     def __init__(self, path: str | Path) -> None:
-        self.path = str(path)
+        self.path = str(path) if str(path) == MEMORY else str(Path(path).expanduser())
         if self.path != MEMORY:
-            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            parent = Path(self.path).parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"cannot create {parent}: {error.strerror or error}") from error
         self._lock = threading.Lock()
         try:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -113,6 +121,7 @@ class Store:
     def _setup(self) -> None:
         conn = self._conn
         conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA page_size = 16384")  # new files only: ~20% faster bulk inserts
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA cache_size = -32768")
@@ -123,6 +132,7 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Statement by statement: executescript() would commit the open transaction.
+            # (No semicolons in the schema's comments.)
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -156,9 +166,9 @@ class Store:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     if skew_ms < self._min_skew:
-                        conn.execute("UPDATE meta SET value = ? WHERE key = 'min_skew_ms'", (skew_ms,))
+                        conn.execute(_SET_META, (skew_ms, "min_skew_ms"))
                     if skew_ms > self._max_skew:
-                        conn.execute("UPDATE meta SET value = ? WHERE key = 'max_skew_ms'", (skew_ms,))
+                        conn.execute(_SET_META, (skew_ms, "max_skew_ms"))
                     conn.executemany(
                         f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
                         rows)
