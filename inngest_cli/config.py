@@ -1,13 +1,15 @@
-"""Resolve where and how to send: a flag beats an environment variable beats the default.
+"""Resolve where and how to talk to Inngest: flag > environment variable > profile > default.
 
-Names follow the official SDKs (reference §9) so users' existing environments just work.
+Names follow the official SDKs (reference §9) so users' existing environments just work. A
+profile is a mapping with the same variable names (see `Layers`); every resolved value remembers
+where it came from, for `config show` and for error hints.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inngest_cli.errors import UsageError
 from inngest_cli.redact import register_secret
@@ -17,6 +19,37 @@ CLOUD_API = "https://api.inngest.com"
 DEV_ORIGIN = "http://127.0.0.1:8288"
 DEV_PLACEHOLDER_KEY = "NO_EVENT_KEY_SET"
 BRANCH_ENV_FALLBACKS = ("RAILWAY_GIT_BRANCH", "RENDER_GIT_BRANCH", "VERCEL_GIT_BRANCH")
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Where settings come from, below the command-line flags: the environment, then a profile.
+
+    ``profile`` uses the environment variables' names (`INNGEST_EVENT_KEY`, ...); ``profile_name``
+    labels values taken from it.
+    """
+
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    profile: Mapping[str, str] = field(default_factory=dict)
+    profile_name: str | None = None
+
+    def get(self, *names: str) -> tuple[str | None, str]:
+        """The first non-empty value among ``names``: environment first, then the profile."""
+        for name in names:
+            value = self.environ.get(name)
+            if value:
+                return value, name
+        for name in names:
+            value = self.profile.get(name)
+            if value:
+                return value, f"profile {self.profile_name} ({name})"
+        return None, DEFAULT
+
+
+def default_layers() -> Layers:
+    """The process environment over the active profile (none until profiles are configured)."""
+    return Layers()
 
 
 @dataclass(frozen=True)
@@ -25,9 +58,22 @@ class EventAPIConfig:
     event_key: str
     env: str | None
     dev: bool
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def url(self) -> str:
         return f"{self.origin}/e/{self.event_key}"
+
+
+@dataclass(frozen=True)
+class APIConfig:
+    """The REST API: origin, signing key (and rotation fallback), branch environment."""
+
+    origin: str
+    signing_key: str | None
+    signing_key_fallback: str | None
+    env: str | None
+    dev: bool
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 def parse_dev(value: str | None) -> tuple[bool, str | None]:
@@ -46,9 +92,49 @@ def parse_dev(value: str | None) -> tuple[bool, str | None]:
 
 def normalize_origin(value: str, what: str) -> str:
     text = value.strip().rstrip("/")
-    if not text.startswith(("http://", "https://")) or "://" == text[-3:]:
+    if not text.startswith(("http://", "https://")) or text.endswith("://"):
         raise UsageError(f"{what}: {value!r} is not an http:// or https:// URL")
     return text
+
+
+def _layers(environ: Mapping[str, str] | None, layers: Layers | None) -> Layers:
+    if layers is not None:
+        return layers
+    return default_layers() if environ is None else Layers(environ=environ)
+
+
+def _dev(dev: str | None, layers: Layers) -> tuple[bool, str | None, str]:
+    if dev is not None:
+        return (*parse_dev(dev), "--dev")
+    value, source = layers.get("INNGEST_DEV")
+    return (*parse_dev(value), source)
+
+
+def _origin(
+    flag: str | None,
+    flag_name: str,
+    variable: str,
+    layers: Layers,
+    dev: bool,
+    dev_url: str | None,
+    dev_source: str,
+    cloud: str,
+) -> tuple[str, str]:
+    if flag:
+        return normalize_origin(flag, flag_name), flag_name
+    value, source = layers.get(variable, "INNGEST_BASE_URL")
+    if value:
+        return normalize_origin(value, source), source
+    if dev_url:
+        return dev_url, dev_source
+    return (DEV_ORIGIN if dev else cloud), DEFAULT
+
+
+def _branch(env: str | None, layers: Layers) -> tuple[str | None, str]:
+    if env is not None:
+        return env or None, "--env"
+    # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or RENDER_GIT_BRANCH or VERCEL_GIT_BRANCH
+    return layers.get("INNGEST_ENV", *BRANCH_ENV_FALLBACKS)
 
 
 def resolve_event_api(
@@ -58,27 +144,29 @@ def resolve_event_api(
     dev: str | None = None,
     event_api_url: str | None = None,
     environ: Mapping[str, str] | None = None,
+    layers: Layers | None = None,
 ) -> EventAPIConfig:
     """Settings for `POST /e/{key}`.
 
     Raises UsageError, before any traffic, in Cloud mode without a key.
     """
-    environ = os.environ if environ is None else environ
-    dev_mode, dev_url = parse_dev(dev if dev is not None else environ.get("INNGEST_DEV"))
-    if event_api_url:
-        origin = normalize_origin(event_api_url, "--event-api-url")
-    elif environ.get("INNGEST_EVENT_API_BASE_URL"):
-        origin = normalize_origin(
-            environ["INNGEST_EVENT_API_BASE_URL"], "INNGEST_EVENT_API_BASE_URL"
-        )
-    elif environ.get("INNGEST_BASE_URL"):
-        origin = normalize_origin(environ["INNGEST_BASE_URL"], "INNGEST_BASE_URL")
-    elif dev_url:
-        origin = dev_url
+    layers = _layers(environ, layers)
+    dev_mode, dev_url, dev_source = _dev(dev, layers)
+    origin, origin_source = _origin(
+        event_api_url,
+        "--event-api-url",
+        "INNGEST_EVENT_API_BASE_URL",
+        layers,
+        dev_mode,
+        dev_url,
+        dev_source,
+        CLOUD_EVENT_API,
+    )
+    if event_key is not None:
+        key, key_source = event_key.strip(), "--event-key"
     else:
-        origin = DEV_ORIGIN if dev_mode else CLOUD_EVENT_API
-    key = event_key if event_key is not None else environ.get("INNGEST_EVENT_KEY")
-    key = (key or "").strip()
+        found, key_source = layers.get("INNGEST_EVENT_KEY")
+        key = (found or "").strip()
     if not key:
         if not dev_mode:
             raise UsageError(
@@ -86,11 +174,67 @@ def resolve_event_api(
                 hint="for a local Dev Server or `inngest-cli serve`, "
                 "pass --dev (or set INNGEST_DEV=1)",
             )
-        key = DEV_PLACEHOLDER_KEY
+        key, key_source = DEV_PLACEHOLDER_KEY, "dev mode placeholder"
     if any(c in key for c in "/?#% \t\r\n"):
         raise UsageError("event key: contains characters that cannot appear in a URL path")
     register_secret(key)
-    branch = env if env is not None else environ.get("INNGEST_ENV")
-    if not branch and env is None:  # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or ...
-        branch = next((environ[n] for n in BRANCH_ENV_FALLBACKS if environ.get(n)), None)
-    return EventAPIConfig(origin=origin, event_key=key, env=branch or None, dev=dev_mode)
+    branch, branch_source = _branch(env, layers)
+    return EventAPIConfig(
+        origin=origin,
+        event_key=key,
+        env=branch or None,
+        dev=dev_mode,
+        sources={
+            "origin": origin_source,
+            "event_key": key_source,
+            "env": branch_source,
+            "dev": dev_source,
+        },
+    )
+
+
+def resolve_api(
+    *,
+    signing_key: str | None = None,
+    env: str | None = None,
+    dev: str | None = None,
+    api_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    layers: Layers | None = None,
+) -> APIConfig:
+    """Settings for the REST API. A missing signing key is not an error here: dev servers and
+    `serve` without --signing-key need none, and Cloud answers 401, which names the fix."""
+    layers = _layers(environ, layers)
+    dev_mode, dev_url, dev_source = _dev(dev, layers)
+    origin, origin_source = _origin(
+        api_url,
+        "--api-url",
+        "INNGEST_API_BASE_URL",
+        layers,
+        dev_mode,
+        dev_url,
+        dev_source,
+        CLOUD_API,
+    )
+    if signing_key is not None:
+        key, key_source = signing_key.strip() or None, "--signing-key"
+    else:
+        key, key_source = layers.get("INNGEST_SIGNING_KEY")
+    fallback, fallback_source = layers.get("INNGEST_SIGNING_KEY_FALLBACK")
+    for secret in (key, fallback):
+        register_secret(secret)
+    branch, branch_source = _branch(env, layers)
+    return APIConfig(
+        origin=origin,
+        signing_key=key or None,
+        signing_key_fallback=fallback or None,
+        env=branch or None,
+        dev=dev_mode,
+        sources={
+            "origin": origin_source,
+            "signing_key": key_source,
+            "signing_key_fallback": fallback_source,
+            "env": branch_source,
+            "dev": dev_source,
+        },
+    )
