@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import io
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Literal
@@ -24,12 +23,13 @@ BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
 HARD_MAX_RECORD = 64 << 20  # a record larger than this is reported and skipped, never buffered
 _WS = " \t\r\n"
-_LONG_DIGITS = re.compile(rb"\d{19}").search
-
-
 @dataclass(slots=True)
 class Record:
-    """One input value: where it came from, its raw bytes, and its decoded value or error."""
+    """One input value: where it came from, its raw bytes, and its decoded value or error.
+
+    NDJSON values are decoded by orjson, which turns integers beyond 64 bits into floats; `raw`
+    keeps them exact, and `payload.exact_value` re-decodes when a value must be re-encoded.
+    """
 
     source: str
     line: int
@@ -123,10 +123,7 @@ def _ndjson(
         if not data:
             continue
         try:
-            value = loads(data)
-            if _LONG_DIGITS(data):  # orjson turns integers beyond 64 bits into floats
-                value = _DECODER.decode(data.decode())
-            yield Record(source, lineno, data, value)
+            yield Record(source, lineno, data, loads(data))
         except ValueError as exc:  # orjson.JSONDecodeError is one
             yield Record(source, lineno, data, error=f"invalid JSON: {json_error(exc)}")
 

@@ -64,6 +64,23 @@ class Shaping:
     max_event_bytes: int = MAX_EVENT_BYTES
 
 
+def exact_value(record: Record) -> Any:
+    """The record's value with integers beyond 64 bits exact (orjson makes them floats).
+
+    Only the paths that re-encode a value pay for this; passthrough sends `raw` as it came.
+    """
+    if not isinstance(record.value, dict) or not record.raw:
+        return record.value
+    try:
+        return json.loads(record.raw, parse_constant=_reject_constant)
+    except ValueError:
+        return record.value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
 def dumps(value: Any) -> bytes:
     """Compact JSON; integers beyond 64 bits (which orjson refuses) go through the stdlib."""
     try:
@@ -126,12 +143,14 @@ def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
                     record.raw,
                     f"{wanted} (--{key}-field) is missing from the record",
                 )
+            if isinstance(value[wanted], float):  # maybe an integer orjson could not hold
+                value = exact_value(record)
             event[key] = value[wanted]
             body += b',"' + key.encode() + b'":' + dumps(value[wanted])
         body += b',"data":' + record.raw + b"}"
         value = event
     elif isinstance(value, dict) and not SERVER_FIELDS.isdisjoint(value):
-        value = {k: v for k, v in value.items() if k not in SERVER_FIELDS}
+        value = {k: v for k, v in exact_value(record).items() if k not in SERVER_FIELDS}
         if not shaping.keep_ts:
             value.pop("ts", None)
         body = None

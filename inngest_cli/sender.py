@@ -20,9 +20,9 @@ from typing import Literal, Protocol
 
 from inngest_cli.batching import Limits, encode_batch, pack
 from inngest_cli.errors import AuthError, ConnectError, RemoteError
-from inngest_cli.eventapi import Outcome, Reply
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
+from inngest_cli.replies import Outcome, Reply
 
 OnError = Literal["continue", "stop"]
 MAX_BACKOFF = 30.0

@@ -56,7 +56,7 @@ def test_bad_int_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> N
 def test_out_of_range_value_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["send", "--max-batch", "5001", "--name", "a", "--dev"]) == 2
     assert capsys.readouterr().err.startswith(
-        "error: Invalid value for '--max-batch': Input should be less than or equal to 5000\n"
+        "error: Invalid value for '--max-batch': 5001 is not in the range 1<=x<=5000.\n"
     )
 
 
