@@ -6,7 +6,8 @@
     ├── RemoteError          the server answered with an error                  -> 1
     │   ├── AuthError        event key or signing key rejected                  -> 3
     │   └── NotFoundError    event or run not found                             -> 4
-    └── ConnectError         server unreachable, or kept failing after retries  -> 5
+    ├── ConnectError         server unreachable, or kept failing after retries  -> 5
+    └── Interrupted          SIGINT/SIGTERM ended a run (carries its stats)      -> 130
 
 The CLI turns these into `error: ...` lines and exit codes in exactly one place.
 """
@@ -14,6 +15,7 @@ The CLI turns these into `error: ...` lines and exit codes in exactly one place.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -60,3 +62,13 @@ class NotFoundError(RemoteError):
 
 class ConnectError(InngestCLIError):
     exit_code = ExitCode.UNREACHABLE
+
+
+class Interrupted(InngestCLIError):
+    """A signal ended the run; ``stats`` says what was settled before it."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, stats: Any, message: str = "interrupted") -> None:
+        super().__init__(message)
+        self.stats = stats

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import os
 import time
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ class IdSeed:
         if ms <= 0 or ms >= 1 << 48:
             return None
         return cls(ms, entropy)
+
+    def derive(self, key: bytes) -> IdSeed:
+        """A seed for one request of a run: same base and key, same seed (and so same IDs)."""
+        return IdSeed(self.ms, hashlib.sha256(self.entropy + key).digest()[:ENTROPY_BYTES])
 
     def header(self) -> str:
         return f"{self.ms},{base64.b64encode(self.entropy).decode()}"

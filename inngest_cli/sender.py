@@ -1,9 +1,11 @@
 """Bulk delivery: batches in flight over kept-alive connections, retries with stable IDs, partial
 failures resolved event by event, and results reported in input order.
 
-Guarantees: every event is either accepted exactly once (a retried request carries the same
+Guarantees: every event read is either accepted exactly once (a retried request carries the same
 `x-inngest-event-id-seed`, so a request the server applied but whose reply was lost gets the same
-IDs) or reported as a Failure; nothing is silently dropped. Memory holds at most
+IDs) or reported as a Failure; nothing is silently dropped. Results (accepted events and failures
+alike) are reported in input order, one batch at a time, so "everything up to here is settled"
+is always a single input position: what a checkpoint records. Memory holds at most
 `2 * concurrency` batches, whatever the input size.
 """
 
@@ -19,14 +21,16 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from inngest_cli.batching import Limits, encode_batch, pack
-from inngest_cli.errors import AuthError, ConnectError, RemoteError
+from inngest_cli.errors import AuthError, ConnectError, Interrupted, RemoteError
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
 
 OnError = Literal["continue", "stop"]
+Item = Event | Failure
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 120.0
+STOPPED = "not sent: stopped at the error at {}"
 
 
 class Poster(Protocol):
@@ -40,6 +44,9 @@ class SendOptions:
     on_error: OnError = "continue"
     limits: Limits = field(default_factory=Limits)
     backoff_base: float = 0.1
+    grace: float = 10.0  # seconds to wait for requests in flight after an interrupt
+    # Seeds for reproducible IDs across runs (checkpoints); None: a fresh seed per request.
+    base_seed: IdSeed | None = None
 
 
 @dataclass
@@ -52,7 +59,8 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     unreachable: int = 0  # failures because the server could not be reached
-    stopped_at: str | None = None  # where reading stopped early (on-error stop, fatal error)
+    stopped_at: str | None = None  # where reading stopped early (on-error stop)
+    unconfirmed: int = 0  # events in flight when an interrupt ended the run
 
     @property
     def elapsed(self) -> float:
@@ -71,34 +79,36 @@ class _Fatal(Exception):
 
 @dataclass
 class _Delivered:
-    accepted: list[tuple[Event, str]] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
+    """A batch's results: event IDs or Failures by event identity, in the batch's order."""
+
+    items: list[Item]
+    results: dict[int, str | Failure] = field(default_factory=dict)
     fatal: _Fatal | None = None
-
-
-def valid_events(
-    items: Iterable[Event | Failure],
-    on_failure: Callable[[Failure], None],
-    stop: threading.Event | None = None,
-) -> Iterator[Event]:
-    """The Events of a stream; Failures go to ``on_failure``; reading ends once ``stop`` is set."""
-    for item in items:
-        if isinstance(item, Failure):
-            on_failure(item)
-        else:
-            yield item
-        if stop is not None and stop.is_set():
-            return
+    abandoned: bool = False  # interrupted before its outcome was known
 
 
 def _fail(event: Event, reason: str, hint: str | None = None) -> Failure:
     return Failure(event.source, event.line, event.raw, reason, hint)
 
 
-class Sender:
-    """Sends a stream of Events (and passes through Failures) with the guarantees above.
+def seed_for(base: IdSeed | None, events: list[Event]) -> IdSeed:
+    """A request's seed: fresh, or derived from the run's base seed and the request's first
+    event and size, so that rerunning the same input sends the same requests with the same IDs."""
+    if base is None:
+        return IdSeed.generate()
+    first = events[0]
+    return base.derive(f"{first.source}\0{first.line}\0{len(events)}".encode())
 
-    Callbacks run on the calling thread, in input order for accepted events.
+
+def body_size(item: Item) -> int | None:
+    """For `batching.pack`: an event's wire size; failures ride along in order (None)."""
+    return len(item.body) if isinstance(item, Event) else None
+
+
+class Sender:
+    """Sends a stream of Events and Failures (from validation) with the guarantees above.
+
+    Callbacks run on the calling thread, in input order.
     """
 
     def __init__(
@@ -109,47 +119,116 @@ class Sender:
         on_accepted: Callable[[Event, str], None],
         on_failure: Callable[[Failure], None],
         on_progress: Callable[[Stats], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        on_settled: Callable[[Item], None] | None = None,
     ) -> None:
         self.api = api
         self.options = options
         self.on_accepted = on_accepted
         self.on_failure = on_failure
         self.on_progress = on_progress
-        self.sleep = sleep
+        self.on_settled = on_settled  # the last item of each settled batch (for checkpoints)
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
+        self._interrupted = threading.Event()
         self._lock = threading.Lock()
         self._fatal: _Fatal | None = None
 
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted.is_set()
+
+    def interrupt(self) -> None:
+        """Stop reading and retrying; requests in flight get `grace` seconds. Signal-safe."""
+        self._interrupted.set()
+        self._stop.set()
+
     # -- main thread ----------------------------------------------------------------------
-    def run(self, items: Iterable[Event | Failure]) -> Stats:
-        """Send everything; raises AuthError/RemoteError/ConnectError for errors that end the run
-        (after reporting what was confirmed), KeyboardInterrupt after draining in-flight work."""
+    def run(self, items: Iterable[Item]) -> Stats:
+        """Send everything. Raises AuthError/RemoteError/ConnectError for errors that end the
+        run, and Interrupted after an interrupt, each after reporting what was settled."""
         pending: deque[Future[_Delivered]] = deque()
         window = max(1, self.options.concurrency)
+        pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         try:
-            with ThreadPoolExecutor(window, thread_name_prefix="send") as pool:
-                try:
-                    for batch in pack(self._valid(items), self.options.limits):
-                        if self._stop.is_set():
-                            self._not_sent(batch)
-                            break
-                        pending.append(pool.submit(self._deliver, batch))
-                        while pending and (len(pending) >= window or pending[0].done()):
-                            self._emit(pending.popleft().result())
-                finally:
-                    while pending:
-                        self._emit(pending.popleft().result())
+            for batch in pack(self._read(items), self.options.limits, body_size):
+                if self._interrupted.is_set() or self._halt.is_set():
+                    break
+                if self.options.on_error == "stop" and isinstance(batch[-1], Failure):
+                    self._emit(self._stopped(batch))
+                    break
+                pending.append(pool.submit(self._deliver, batch))
+                while pending and (len(pending) >= window or pending[0].done()):
+                    self._emit(self._wait(pending.popleft()))
+            while pending:
+                self._emit(self._wait(pending.popleft()))
         finally:
+            pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
             self.stats.finished = time.monotonic()
+        if self._interrupted.is_set():
+            raise Interrupted(self.stats)
         if self._fatal is not None:
             raise self._error(self._fatal.reply)
         return self.stats
 
-    def _valid(self, items: Iterable[Event | Failure]) -> Iterator[Event]:
-        yield from valid_events(items, self._report, self._stop)
+    def _read(self, items: Iterable[Item]) -> Iterator[Item]:
+        stop_on_error = self.options.on_error == "stop"
+        for item in items:
+            if self._stop.is_set():
+                return
+            yield item
+            if stop_on_error and isinstance(item, Failure):
+                return
+
+    def _wait(self, future: Future[_Delivered]) -> _Delivered:
+        if not self._interrupted.is_set():
+            try:
+                return future.result()
+            except InterruptedError:  # pragma: no cover - retried below
+                pass
+        deadline = getattr(self, "_deadline", None)
+        if deadline is None:
+            deadline = self._deadline = time.monotonic() + self.options.grace
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            return _Delivered(items=[], abandoned=True)
+
+    def _stopped(self, batch: list[Item]) -> _Delivered:
+        """--on-error stop: the events read before the failure are not sent."""
+        failure = batch[-1]
+        assert isinstance(failure, Failure)
+        self.stats.stopped_at = failure.location()
+        self._stop.set()
+        out = _Delivered(items=batch)
+        for item in batch[:-1]:
+            if isinstance(item, Event):
+                out.results[id(item)] = _fail(item, STOPPED.format(failure.location()))
+        return out
+
+    def _emit(self, delivered: _Delivered) -> None:
+        if delivered.abandoned:
+            self._abandoned = True
+        if getattr(self, "_abandoned", False):  # keep the settled prefix contiguous
+            self.stats.unconfirmed += sum(isinstance(i, Event) for i in delivered.items)
+            return
+        for item in delivered.items:
+            if isinstance(item, Failure):
+                self._report(item)
+                continue
+            result = delivered.results.get(id(item))
+            if isinstance(result, str):
+                self.stats.sent += 1
+                self.on_accepted(item, result)
+            elif result is not None:
+                self._report(result)
+        if delivered.fatal is not None and self._fatal is None:
+            self._fatal = delivered.fatal
+            self._stop.set()
+        if self.on_settled and delivered.items:
+            self.on_settled(delivered.items[-1])
+        if self.on_progress:
+            self.on_progress(self.stats)
 
     def _report(self, failure: Failure) -> None:
         self.stats.failed += 1
@@ -158,117 +237,105 @@ class Sender:
             self.stats.stopped_at = failure.location()
             self._stop.set()
 
-    def _not_sent(self, batch: list[Event]) -> None:
-        for event in batch:
-            self._report(_fail(event, "not sent: stopped after an earlier error"))
-
-    def _emit(self, delivered: _Delivered) -> None:
-        for event, event_id in delivered.accepted:
-            self.stats.sent += 1
-            self.on_accepted(event, event_id)
-        for failure in delivered.failures:
-            self._report(failure)
-        if delivered.fatal is not None and self._fatal is None:
-            self._fatal = delivered.fatal
-            self._stop.set()
-        if self.on_progress:
-            self.on_progress(self.stats)
-
     def _error(self, reply: Reply) -> Exception:
+        attempts = self.options.retries + 1
         if reply.auth:
             return AuthError(
                 f"the event key was rejected: {reply.error}", status=reply.status, hint=reply.hint
             )
         if reply.status is None:
             return ConnectError(
-                f"could not reach the Event API after {self.options.retries + 1} "
-                f"attempts: {reply.error}",
+                f"could not reach the Event API after {attempts} attempts: {reply.error}",
                 hint=reply.hint,
             )
         if reply.outcome is Outcome.RETRY:
             return ConnectError(
-                f"the Event API kept failing after {self.options.retries + 1} "
-                f"attempts: {reply.error}",
+                f"the Event API kept failing after {attempts} attempts: {reply.error}",
                 hint=reply.hint,
             )
         return RemoteError(reply.error, status=reply.status, hint=reply.hint)
 
     # -- worker threads -------------------------------------------------------------------
-    def _deliver(self, batch: list[Event]) -> _Delivered:
+    def _deliver(self, batch: list[Item]) -> _Delivered:
         """Deliver one batch, resolving 400s (resend the rest) and 413s (split in halves)."""
-        out = _Delivered()
-        queue: deque[list[Event]] = deque([batch])
+        out = _Delivered(items=batch)
+        results = out.results
+        events = [item for item in batch if isinstance(item, Event)]
+        queue: deque[list[Event]] = deque([events] if events else [])
         while queue:
             events = queue.popleft()
             if self._halt.is_set():
-                out.failures.extend(_fail(e, "not sent: the run was stopped") for e in events)
+                for event in events:
+                    results[id(event)] = _fail(event, "not sent: the run was stopped")
                 continue
             body = encode_batch(events)
-            reply = self._post(body, len(events))
+            reply = self._post(body, events)
+            if reply is None:
+                out.abandoned = True
+                return out
             if reply.outcome is Outcome.ACCEPTED:
-                if len(reply.ids) != len(events):
-                    reason = f"server returned {len(reply.ids)} IDs for {len(events)} events"
-                    out.failures.extend(_fail(e, reason) for e in events)
+                if len(reply.ids) == len(events):
+                    results.update((id(e), i) for e, i in zip(events, reply.ids, strict=True))
                 else:
-                    out.accepted.extend(zip(events, reply.ids, strict=True))
+                    reason = f"server returned {len(reply.ids)} IDs for {len(events)} events"
+                    results.update((id(e), _fail(e, reason)) for e in events)
             elif reply.outcome is Outcome.REJECTED:
                 done = min(len(reply.ids), len(events))
-                out.accepted.extend(zip(events[:done], reply.ids[:done], strict=True))
+                results.update((id(e), i) for e, i in zip(events, reply.ids[:done], strict=False))
                 if done < len(events):
-                    out.failures.append(_fail(events[done], reply.error))
+                    bad = events[done]
+                    results[id(bad)] = _fail(bad, reply.error)
                     rest = events[done + 1 :]
-                    if rest and self.options.on_error == "stop":
-                        out.failures.extend(
-                            _fail(e, "not sent: stopped after an earlier error") for e in rest
-                        )
+                    if self.options.on_error == "stop":
+                        stopped = STOPPED.format(f"{bad.source}:{bad.line}")
+                        results.update((id(e), _fail(e, stopped)) for e in rest)
                     elif rest:
                         queue.appendleft(rest)
             elif reply.outcome is Outcome.TOO_LARGE:
                 if len(events) == 1:
-                    out.failures.append(
-                        _fail(
-                            events[0],
-                            f"the server refused a {len(body)}-byte request (413)",
-                            "the account's request limit is below this event's size",
-                        )
+                    results[id(events[0])] = _fail(
+                        events[0],
+                        f"the server refused a {len(body)}-byte request (413)",
+                        "the account's request limit is below this event's size",
                     )
                 else:
                     self.options.limits.lower_to(len(body) - 1)
                     half = len(events) // 2
                     queue.appendleft(events[half:])
                     queue.appendleft(events[:half])
-            elif reply.outcome is Outcome.RETRY:  # retries exhausted
-                out.failures.extend(
-                    _fail(e, f"gave up after {self.options.retries + 1} attempts: {reply.error}")
-                    for e in events
-                )
-                with self._lock:
-                    self.stats.unreachable += len(events)
-                out.fatal = _Fatal(reply)
-                self._halt.set()
             else:
-                out.failures.extend(_fail(e, f"not sent: {reply.error}") for e in events)
+                if reply.outcome is Outcome.RETRY:  # retries exhausted
+                    reason = f"gave up after {self.options.retries + 1} attempts: {reply.error}"
+                    with self._lock:
+                        self.stats.unreachable += len(events)
+                else:
+                    reason = f"not sent: {reply.error}"
+                results.update((id(e), _fail(e, reason)) for e in events)
                 out.fatal = _Fatal(reply)
                 self._halt.set()
         return out
 
-    def _post(self, body: bytes, count: int) -> Reply:
-        """One request with retries; every attempt carries the same ID seed."""
-        seed = IdSeed.generate()
+    def _post(self, body: bytes, events: list[Event]) -> Reply | None:
+        """One request with retries, every attempt with the same ID seed; None if interrupted
+        before an outcome was known."""
+        seed = seed_for(self.options.base_seed, events)
         attempt = 0
         while True:
-            reply = self.api.post(body, seed, count)
+            reply = self.api.post(body, seed, len(events))
             with self._lock:
                 self.stats.requests += 1
                 self.stats.bytes += len(body)
-            if reply.outcome is not Outcome.RETRY or attempt >= self.options.retries:
+            if reply.outcome is not Outcome.RETRY:
                 return reply
-            if self._halt.is_set():
+            if self._interrupted.is_set():
+                return None
+            if attempt >= self.options.retries or self._halt.is_set():
                 return reply
             attempt += 1
             with self._lock:
                 self.stats.retries += 1
-            self.sleep(self._delay(attempt, reply.retry_after))
+            if self._interrupted.wait(self._delay(attempt, reply.retry_after)):
+                return None
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

@@ -311,7 +311,7 @@ def test_flag_validation_errors(serve: ServeProcess, args: list[str], message: s
 )
 def test_input_validation_errors(serve: ServeProcess, body: str, message: str) -> None:
     result = send(serve, "--on-error", "stop", input=body)
-    assert result.stderr.startswith(message + "\n"), result.stderr
+    assert message + "\n" in result.stderr, result.stderr
     assert result.returncode == 1
     assert serve.events() == []
 
@@ -323,7 +323,10 @@ def test_invalid_event_in_a_file_names_the_file_and_line(
     path.write_text('{"name": "a"}\n\n{"name": ""}\n')
     result = send(serve, str(path), "--on-error", "stop")
     assert result.returncode == 1
-    assert result.stderr.startswith(f"error: {path}:3: event name is empty\n")
+    assert result.stderr.startswith(
+        f"error: {path}:1: not sent: stopped at the error at {path}:3\n"
+        f"error: {path}:3: event name is empty\n"
+    )
     assert serve.events() == []
 
 

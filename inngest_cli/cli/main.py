@@ -3,6 +3,7 @@ errors into `error:` lines and exit codes."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -86,4 +87,14 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    if code == ExitCode.INTERRUPTED:
+        # Requests abandoned after an interrupt may still be blocking worker threads, which the
+        # interpreter would join at exit; everything settled has been reported and saved.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)

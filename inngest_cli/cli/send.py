@@ -6,13 +6,13 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 
-from inngest_cli.errors import ExitCode, InngestCLIError, InputError, UsageError
+from inngest_cli.errors import ExitCode, InngestCLIError, InputError, Interrupted, UsageError
 
 HELP = """Send events to Inngest.
 
@@ -282,6 +282,15 @@ def send(
             rich_help_panel=_BULK,
         ),
     ] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="Record settled progress in this file; rerunning the same command resumes "
+            "after an interruption with the same IDs (no duplicates).",
+            rich_help_panel=_BULK,
+        ),
+    ] = None,
     event_key: Annotated[
         str | None,
         typer.Option(
@@ -416,7 +425,31 @@ def send(
             sources = [_open_source(p, stack) for p in paths]
             stream = shape_records(_records(sources, input_format), shaping)
         limits = Limits(max_request_bytes=max_request_bytes, max_batch=max_batch)
-        out = stack.enter_context(open(failed_out, "wb")) if failed_out else None  # noqa: SIM115
+        resume = None
+        if checkpoint is not None and not dry_run:
+            resume = _open_checkpoint(
+                checkpoint,
+                paths if not flags_mode else ["flags"],
+                config,
+                shaping,
+                fmt=input_format,
+                max_request_bytes=max_request_bytes,
+                max_batch=max_batch,
+                on_error=on_error,
+            )
+            if resume.complete:
+                from inngest_cli.cli.output import note
+
+                note(
+                    f"{checkpoint}: this input was already sent in full "
+                    f"({resume.sent} sent, {resume.failed} failed); delete it to send again"
+                )
+                return int(ExitCode.OK)
+            stream = resume.skip_settled(stream)
+            if resume.max_request_bytes:
+                limits.lower_to(resume.max_request_bytes)
+        mode = "ab" if resume is not None and resume.resuming else "wb"
+        out = stack.enter_context(open(failed_out, mode)) if failed_out else None  # noqa: SIM115
         total = _total_size(paths) if not flags_mode else None
         if dry_run:
             return _dry_run(stream, limits, config, out)
@@ -425,6 +458,7 @@ def send(
             limits,
             config,
             out,
+            checkpoint=resume,
             fmt=output,
             concurrency=concurrency,
             retries=retries,
@@ -481,17 +515,21 @@ def _dry_run(stream: Iterator[Any], limits: Any, config: Any, failed_out: IO[byt
     from inngest_cli.cli.console import Stdout, settings
     from inngest_cli.cli.output import FailureReport, note, summary
     from inngest_cli.ids import SEED_HEADER, IdSeed
+    from inngest_cli.payload import Failure
     from inngest_cli.redact import mask
-    from inngest_cli.sender import Stats, valid_events
+    from inngest_cli.sender import Stats, body_size
 
     stats = Stats()
     report = FailureReport(failed_out)
-
-    def on_failure(failure: Any) -> None:
-        stats.failed += 1
-        report(failure)
-
-    for number, batch in enumerate(pack(valid_events(stream, on_failure), limits), start=1):
+    number = 0
+    for items in pack(stream, limits, body_size):
+        for failure in (item for item in items if isinstance(item, Failure)):
+            stats.failed += 1
+            report(failure)
+        batch = [item for item in items if not isinstance(item, Failure)]
+        if not batch:
+            continue
+        number += 1
         body = encode_batch(batch)
         stats.requests += 1
         stats.sent += len(batch)
@@ -528,6 +566,7 @@ def _send(
     config: Any,
     failed_out: IO[bytes] | None,
     *,
+    checkpoint: Any,
     fmt: str | None,
     concurrency: int,
     retries: int,
@@ -565,19 +604,50 @@ def _send(
         retries=retries,
         on_error=on_error,  # type: ignore[arg-type]
         limits=limits,
+        base_seed=checkpoint.base_seed if checkpoint is not None else None,
     )
+    offset = (checkpoint.sent, checkpoint.failed) if checkpoint is not None else (0, 0)
+
+    def on_settled(item: Any) -> None:
+        if checkpoint is not None:
+            if failed_out is not None:
+                failed_out.flush()
+            checkpoint.settle(
+                item,
+                offset[0] + sender.stats.sent,
+                offset[1] + sender.stats.failed,
+                limits.max_request_bytes,
+            )
+
     with EventAPI(config, timeout=timeout, connections=concurrency, trace=trace) as api:
         sender = Sender(
-            api, options, on_accepted=output.accepted, on_failure=report, on_progress=on_progress
+            api,
+            options,
+            on_accepted=output.accepted,
+            on_failure=report,
+            on_progress=on_progress,
+            on_settled=on_settled,
         )
         try:
-            stats = sender.run(stream)
+            with _interrupts(sender):
+                stats = sender.run(stream)
+        except Interrupted as stopped:
+            _finish(progress, output, sender.stats, report)
+            stopped.message = (
+                f"interrupted: {sender.stats.sent} events confirmed sent, "
+                f"{sender.stats.unconfirmed} in flight not confirmed"
+            )
+            stopped.hint = (
+                f"rerun the same command to resume from {checkpoint.path}"
+                if checkpoint is not None
+                else "rerun with --checkpoint FILE to be able to resume without duplicates"
+            )
+            raise
         except InngestCLIError:
             _finish(progress, output, sender.stats, report)
             raise
-        except KeyboardInterrupt:
-            _finish(progress, output, sender.stats, report)
-            return int(ExitCode.INTERRUPTED)
+    if checkpoint is not None:
+        checkpoint.finish()
     _finish(progress, output, stats, report)
     if stats.sent == 0 and stats.failed == 0:
         note("warning: no events in the input; nothing was sent")
@@ -585,6 +655,51 @@ def _send(
     if stats.failed == 0:
         return int(ExitCode.OK)
     return int(ExitCode.PARTIAL if stats.sent else ExitCode.FAILED)
+
+
+@contextmanager
+def _interrupts(sender: Any) -> Iterator[None]:
+    """SIGINT/SIGTERM: the first asks the sender to stop and settle; a second one aborts."""
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        if sender.interrupted:
+            raise KeyboardInterrupt
+        sender.interrupt()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _open_checkpoint(
+    path: Path, sources: list[str], config: Any, shaping: Any, **options: Any
+) -> Any:
+    from dataclasses import asdict
+
+    from inngest_cli.checkpoint import Checkpoint
+
+    sizes = []
+    for source in sources:
+        try:
+            sizes.append(None if source in ("-", "flags") else os.path.getsize(source))
+        except OSError:
+            sizes.append(None)
+    fingerprint = {
+        "sources": [
+            {"name": "stdin" if s == "-" else s, "size": size}
+            for s, size in zip(sources, sizes, strict=True)
+        ],
+        "origin": config.origin,
+        "env": config.env,
+        "shaping": asdict(shaping),
+        "options": options,
+    }
+    names = ["stdin" if s == "-" else s for s in sources]
+    return Checkpoint.open(path, names, fingerprint)
 
 
 def _finish(progress: Any, output: Any, stats: Any, report: Any) -> None:

@@ -166,6 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "drop":
             self._reset()
             return
+        time.sleep(self.server.delay)  # --delay: every stored batch waits before its reply
         if fault == "slow":
             time.sleep(state.slow)
         if error:
@@ -177,6 +178,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     state: State
+    delay: float = 0.0
 
 
 def main() -> None:
@@ -187,8 +189,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--slow", type=float, default=3.0)
     parser.add_argument("--max-body", type=int, default=1 << 40)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every reply")
     args = parser.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
+    server.delay = args.delay
     server.state = State(
         [f for f in args.faults.split(",") if f],
         args.fault_rate,
