@@ -83,6 +83,7 @@ class _Delivered:
 
     items: list[Item]
     results: dict[int, str | Failure] = field(default_factory=dict)
+    ids: list[str] | None = None  # fast path: every event accepted by one request, in order
     fatal: _Fatal | None = None
     abandoned: bool = False  # interrupted before its outcome was known
 
@@ -133,6 +134,8 @@ class Sender:
         self._interrupted = threading.Event()
         self._lock = threading.Lock()
         self._fatal: _Fatal | None = None
+        self._deadline: float | None = None  # end of the grace period after an interrupt
+        self._abandoned = False  # a batch's outcome is unknown: report nothing after it
 
     @property
     def interrupted(self) -> bool:
@@ -147,7 +150,7 @@ class Sender:
     def run(self, items: Iterable[Item]) -> Stats:
         """Send everything. Raises AuthError/RemoteError/ConnectError for errors that end the
         run, and Interrupted after an interrupt, each after reporting what was settled."""
-        pending: deque[Future[_Delivered]] = deque()
+        pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
         window = max(1, self.options.concurrency)
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         try:
@@ -157,11 +160,11 @@ class Sender:
                 if self.options.on_error == "stop" and isinstance(batch[-1], Failure):
                     self._emit(self._stopped(batch))
                     break
-                pending.append(pool.submit(self._deliver, batch))
-                while pending and (len(pending) >= window or pending[0].done()):
-                    self._emit(self._wait(pending.popleft()))
+                pending.append((pool.submit(self._deliver, batch), batch))
+                while pending and (len(pending) >= window or pending[0][0].done()):
+                    self._emit(self._wait(*pending.popleft()))
             while pending:
-                self._emit(self._wait(pending.popleft()))
+                self._emit(self._wait(*pending.popleft()))
         finally:
             pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
             self.stats.finished = time.monotonic()
@@ -180,19 +183,19 @@ class Sender:
             if stop_on_error and isinstance(item, Failure):
                 return
 
-    def _wait(self, future: Future[_Delivered]) -> _Delivered:
-        if not self._interrupted.is_set():
+    def _wait(self, future: Future[_Delivered], batch: list[Item]) -> _Delivered:
+        """The batch's results; after an interrupt, only until the grace period ends."""
+        while not self._interrupted.is_set():
             try:
-                return future.result()
-            except InterruptedError:  # pragma: no cover - retried below
-                pass
-        deadline = getattr(self, "_deadline", None)
-        if deadline is None:
-            deadline = self._deadline = time.monotonic() + self.options.grace
+                return future.result(timeout=0.25)
+            except TimeoutError:
+                continue
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.options.grace
         try:
-            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+            return future.result(timeout=max(0.0, self._deadline - time.monotonic()))
         except TimeoutError:
-            return _Delivered(items=[], abandoned=True)
+            return _Delivered(items=batch, abandoned=True)
 
     def _stopped(self, batch: list[Item]) -> _Delivered:
         """--on-error stop: the events read before the failure are not sent."""
@@ -207,10 +210,20 @@ class Sender:
         return out
 
     def _emit(self, delivered: _Delivered) -> None:
-        if delivered.abandoned:
-            self._abandoned = True
-        if getattr(self, "_abandoned", False):  # keep the settled prefix contiguous
+        self._abandoned = self._abandoned or delivered.abandoned
+        if self._abandoned:  # keep the settled prefix contiguous
             self.stats.unconfirmed += sum(isinstance(i, Event) for i in delivered.items)
+            return
+        if delivered.ids is not None:
+            ids = iter(delivered.ids)
+            accepted = self.on_accepted
+            for item in delivered.items:
+                if isinstance(item, Failure):
+                    self._report(item)
+                else:
+                    accepted(item, next(ids))
+            self.stats.sent += len(delivered.ids)
+            self._settled(delivered)
             return
         for item in delivered.items:
             if isinstance(item, Failure):
@@ -225,6 +238,9 @@ class Sender:
         if delivered.fatal is not None and self._fatal is None:
             self._fatal = delivered.fatal
             self._stop.set()
+        self._settled(delivered)
+
+    def _settled(self, delivered: _Delivered) -> None:
         if self.on_settled and delivered.items:
             self.on_settled(delivered.items[-1])
         if self.on_progress:
@@ -274,7 +290,9 @@ class Sender:
                 out.abandoned = True
                 return out
             if reply.outcome is Outcome.ACCEPTED:
-                if len(reply.ids) == len(events):
+                if len(reply.ids) == len(events) and not results and not queue:
+                    out.ids = reply.ids  # the whole batch in one request: no per-event lookups
+                elif len(reply.ids) == len(events):
                     results.update((id(e), i) for e, i in zip(events, reply.ids, strict=True))
                 else:
                     reason = f"server returned {len(reply.ids)} IDs for {len(events)} events"
