@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,15 +131,19 @@ class Result:
 
 
 class Sink:
-    """A fresh `inngest-cli serve` on a free loopback port with its own SQLite file."""
+    """A fresh sink on a free loopback port: `inngest-cli serve` with its own SQLite file, or
+    (`--sink null`) bench/nullsink.py, which stores nothing and so measures the clients alone."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, kind: str) -> None:
+        self.kind = kind
         self.db = workdir / f"sink-{time.time_ns()}.db"
+        cmd = (
+            [PY, str(ROOT / "nullsink.py")]
+            if kind == "null"
+            else [PY, "-m", "inngest_cli", "serve", "--port", "0", "--db", str(self.db), "--quiet"]
+        )
         self.proc = subprocess.Popen(
-            [PY, "-m", "inngest_cli", "serve", "--port", "0", "--db", str(self.db), "--quiet"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         assert self.proc.stdout is not None
         match = re.search(r"http://127\.0\.0\.1:\d+", self.proc.stdout.readline())
@@ -146,6 +151,12 @@ class Sink:
         self.url = match.group(0)
 
     def stored(self) -> int:
+        if self.kind == "null":
+            with urllib.request.urlopen(f"{self.url}/count") as reply:
+                taken: int = orjson.loads(reply.read())["count"]
+            self.proc.terminate()
+            self.proc.communicate(timeout=30)
+            return taken
         self.proc.terminate()
         self.proc.communicate(timeout=30)
         with sqlite3.connect(self.db) as conn:
@@ -169,8 +180,10 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return seconds, usage.ru_maxrss / 1024
 
 
-def run_one(name: str, count: int, path: Path, workdir: Path, curl_cfg: Path) -> Result:
-    sink = Sink(workdir)
+def run_one(
+    name: str, count: int, path: Path, workdir: Path, curl_cfg: Path, sink_kind: str
+) -> Result:
+    sink = Sink(workdir, sink_kind)
     if name == "curl":
         cfg = workdir / "curl-url.cfg"
         cfg.write_text(curl_cfg.read_text().replace("URL", f"{sink.url}/e/bench"))
@@ -207,6 +220,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="200000,2000000")
     parser.add_argument("--rounds", type=int, default=1, help="runs per contender (best is kept)")
     parser.add_argument("--skip-sdk", action="store_true")
+    parser.add_argument(
+        "--sink",
+        choices=("serve", "null"),
+        default="serve",
+        help="serve: inngest-cli serve with SQLite (default); null: store nothing",
+    )
     args = parser.parse_args()
     names = ["curl", "cli"] + ([] if args.skip_sdk else ["sdk"])
     table: dict[int, dict[str, Result]] = {}
@@ -218,7 +237,7 @@ def main() -> None:
             best: dict[str, Result] = {}
             for _ in range(args.rounds):
                 for name in names:  # interleaved, so drift hits every contender alike
-                    result = run_one(name, count, path, workdir, curl_cfg)
+                    result = run_one(name, count, path, workdir, curl_cfg, args.sink)
                     if name not in best or result.seconds < best[name].seconds:
                         best[name] = result
                     print(
@@ -230,8 +249,9 @@ def main() -> None:
             table[count] = best
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\nsink: {args.sink}")
     print(
-        f"\n{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
+        f"{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
         f" {'cli/curl':>9} {'cli/sdk':>8}"
     )
     for count, best in table.items():

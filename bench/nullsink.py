@@ -1,0 +1,60 @@
+"""A minimal Event API sink for benchmarks: parses each JSON body, counts its events, answers
+with that many IDs, stores nothing. Measures a client, not a server: with it, a client's own cost
+per event decides its throughput. `GET /count` returns how many events it took.
+
+    python bench/nullsink.py      # prints "nullsink listening on http://127.0.0.1:PORT"
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import orjson
+
+IDS = [f"01JQDAE4RQF8MBCR55T{i:07d}" for i in range(5000)]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Sink
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _reply(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._reply(orjson.dumps({"count": self.server.count}))
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        events = orjson.loads(body)
+        count = len(events) if isinstance(events, list) else 1
+        with self.server.lock:
+            self.server.count += count
+        self._reply(b'{"ids":' + orjson.dumps(IDS[:count]) + b',"status":200}\n')
+
+
+class Sink(ThreadingHTTPServer):
+    daemon_threads = True
+    count = 0
+    lock = threading.Lock()
+
+
+def main() -> None:
+    server = Sink(("127.0.0.1", 0), Handler)
+    print(f"nullsink listening on http://127.0.0.1:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
