@@ -75,14 +75,17 @@ def test_killed_at_random_points_loses_and_duplicates_nothing(
     path.write_text(ndjson_events(EVENTS))
     checkpoint = tmp_path / "send.checkpoint"
     rng = random.Random(int(os.environ.get("INNGEST_CLI_TEST_SEED", "7")))
+    killed_mid_run = 0
     for _ in range(4):
         proc = _start(server.url, path, checkpoint)
-        time.sleep(rng.uniform(0.3, 0.6))
+        assert proc.stdout is not None
+        proc.stdout.readline()  # the first settled batch: the run is under way (whatever the load)
+        time.sleep(rng.uniform(0.0, 0.3))
         proc.kill()  # no chance to settle: in-flight requests may have been applied
         proc.communicate()
-    saved = orjson.loads(checkpoint.read_bytes())
-    assert not saved["complete"] and saved["settled"], "the kills came too late to test anything"
-    assert 0 < len(server.state()["events"]) < EVENTS
+        if checkpoint.exists() and not orjson.loads(checkpoint.read_bytes())["complete"]:
+            killed_mid_run += 1
+    assert killed_mid_run, "every kill came after the run had finished: nothing was tested"
     proc = _start(server.url, path, checkpoint)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
