@@ -1,0 +1,117 @@
+"""Reading REST v1 objects tolerantly: field names, run statuses, times and durations.
+
+The OSS server writes snake_case (`internal_id`, `run_started_at`); the published OpenAPI spec
+shows camelCase (`internalID`, `runStartedAt`), so Cloud might too (reference §5). Objects are
+kept exactly as the API returned them (for `-o json`); only reads go through `field`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+# Run statuses (pkg/enums/run_status.go). Skipped is a deliberate outcome of a function's own
+# configuration (singleton "skip", a paused function), so it does not count as a failure.
+SUCCEEDED = frozenset({"Completed", "Skipped"})
+FAILED = frozenset({"Failed", "Cancelled", "Overflowed"})
+TERMINAL = SUCCEEDED | FAILED
+_CANONICAL = {s.lower(): s for s in (*TERMINAL, "Running", "Scheduled", "Unknown")}
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+@functools.cache
+def _aliases(name: str) -> tuple[str, ...]:
+    head, *rest = name.split("_")
+    camel = head + "".join(part.capitalize() for part in rest)
+    names = [camel]
+    if camel.endswith("Id"):
+        names.append(camel[:-2] + "ID")
+    return tuple(names)
+
+
+def field(obj: Mapping[str, Any], name: str) -> Any:
+    """``obj[name]`` for a snake_case ``name``, or its camelCase spelling (`internalId`,
+    `internalID`); None when absent."""
+    if name in obj:
+        return obj[name]
+    for alias in _aliases(name):
+        if alias in obj:
+            return obj[alias]
+    return None
+
+
+def text(obj: Mapping[str, Any], name: str) -> str:
+    value = field(obj, name)
+    return value if isinstance(value, str) else ""
+
+
+def status(run: Mapping[str, Any]) -> str:
+    """The run's status in the server's spelling (`Completed`), whatever case it came in."""
+    raw = text(run, "status").strip()
+    return _CANONICAL.get(raw.lower(), raw or "Unknown")
+
+
+def is_terminal(run: Mapping[str, Any]) -> bool:
+    return status(run) in TERMINAL
+
+
+def is_failed(run: Mapping[str, Any]) -> bool:
+    return status(run) in FAILED
+
+
+def parse_time_ms(value: Any) -> int | None:
+    """Milliseconds for an RFC 3339 string (any offset, up to nanoseconds), else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.replace("z", "Z")))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def format_query_time(ms: int) -> str:
+    """RFC 3339 in UTC with milliseconds, as `received_after`/`received_before` take it."""
+    seconds, millis = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+
+
+def format_time(ms: int | None) -> str:
+    """`2026-11-23 10:00:05` (UTC) for tables; empty for None."""
+    if ms is None:
+        return ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000))
+
+
+def run_duration_ms(run: Mapping[str, Any], now_ms: int | None = None) -> int | None:
+    """Ended minus started; for an unfinished run, the time so far when ``now_ms`` is given."""
+    started = parse_time_ms(field(run, "run_started_at"))
+    ended = parse_time_ms(field(run, "ended_at"))
+    if started is None:
+        return None
+    if ended is None:
+        if now_ms is None or is_terminal(run):
+            return None
+        ended = now_ms
+    return max(0, ended - started)
+
+
+def format_duration(ms: int | None) -> str:
+    """`312 ms`, `4.2 s`, `3m 12s`, `2h 05m`; empty for None."""
+    if ms is None:
+        return ""
+    if ms < 1000:
+        return f"{ms} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(ms // 1000, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"

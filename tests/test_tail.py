@@ -1,0 +1,206 @@
+"""`events tail`: the follower in-process (late and out-of-order storage, pages, memory), and the
+real command as a subprocess against `serve`, sent events while it runs, then SIGINT."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from inngest_cli.ids import encode_ulid
+from inngest_cli.tail import EventFollower
+from tests.conftest import CLI, ServeProcess
+
+
+def uid(ms: int, n: int = 0) -> str:
+    return encode_ulid(ms, n.to_bytes(10, "big"))
+
+
+class Store:
+    """Events as a server lists them: newest first, in pages of ``page`` (counts the reads)."""
+
+    def __init__(self, page: int = 3) -> None:
+        self.ids: list[str] = []
+        self.page = page
+        self.read = 0
+
+    def add(self, *ids: str) -> None:
+        self.ids.extend(ids)
+
+    def iterate_events(self, *, name: str | None = None, **_: Any) -> Iterator[dict[str, Any]]:
+        for internal_id in sorted(self.ids, reverse=True):
+            self.read += 1
+            yield {"internal_id": internal_id, "name": name or "app/a"}
+
+
+def ids(events: list[dict[str, Any]]) -> list[str]:
+    return [e["internal_id"] for e in events]
+
+
+def test_only_events_after_the_start_oldest_first_once_each() -> None:
+    store = Store()
+    store.add(uid(1000), uid(2000))
+    follower = EventFollower(store, lookback_ms=500)
+    follower.prime()
+    assert follower.poll() == []
+    store.add(uid(3000), uid(3001), uid(3002), uid(3003), uid(3004))  # more than a page
+    assert ids(follower.poll()) == [uid(3000), uid(3001), uid(3002), uid(3003), uid(3004)]
+    assert follower.poll() == []
+
+
+def test_a_late_event_with_an_older_id_is_printed_once() -> None:
+    store = Store()
+    follower = EventFollower(store, lookback_ms=2000)
+    follower.prime()
+    store.add(uid(10_000))
+    assert ids(follower.poll()) == [uid(10_000)]
+    store.add(uid(9_000))  # stored late, within the lookback
+    assert ids(follower.poll()) == [uid(9_000)]
+    store.add(uid(5_000))  # older than the lookback: not looked for
+    assert follower.poll() == []
+
+
+def test_from_an_empty_start_everything_is_new() -> None:
+    store = Store()
+    follower = EventFollower(store)
+    follower.prime()
+    store.add(uid(1), uid(2))
+    assert ids(follower.poll()) == [uid(1), uid(2)]
+
+
+def test_reads_stop_at_the_boundary_and_memory_stays_bounded() -> None:
+    store = Store()
+    store.add(*(uid(ms) for ms in range(0, 100_000, 100)))  # 1000 old events
+    follower = EventFollower(store, lookback_ms=1000)
+    follower.prime()
+    store.read = 0
+    store.add(uid(200_000))
+    assert ids(follower.poll()) == [uid(200_000)]
+    assert store.read == 1 + 11 + 1  # the new event, the 1 s looked back from 99.9 s, one more
+    store.read = 0
+    assert follower.poll() == []
+    assert store.read == 2  # the newest event, then one below the boundary
+    assert len(follower._seen) == 1
+
+
+# -- the real command ---------------------------------------------------------------------
+
+
+class Tail:
+    """`inngest-cli events tail` as a subprocess; its stdout lines arrive on a queue."""
+
+    def __init__(self, *args: str, sigint_ignored: bool = False) -> None:
+        self.proc = subprocess.Popen(
+            [*CLI, "events", "tail", "--interval", "0.1", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=dict(os.environ),
+            # what a shell does to `cmd &`
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if sigint_ignored
+            else None,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def take(self, count: int, timeout: float = 10) -> list[str]:
+        deadline = time.monotonic() + timeout
+        out = []
+        while len(out) < count:
+            out.append(self.lines.get(timeout=max(0.01, deadline - time.monotonic())))
+        return out
+
+    def interrupt(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=10)
+        return self.proc.returncode, err
+
+
+def post(serve: ServeProcess, events: list[dict[str, Any]]) -> list[str]:
+    reply = httpx.post(f"{serve.url}/e/k", json=events, timeout=10)
+    reply.raise_for_status()
+    result: list[str] = reply.json()["ids"]
+    return result
+
+
+def test_tail_prints_events_sent_while_it_runs(serve: ServeProcess) -> None:
+    post(serve, [{"name": "app/before"}])
+    tail = Tail("--api-url", serve.url)
+    try:
+        time.sleep(0.5)  # primed: app/before is not new
+        first = post(serve, [{"name": "app/a", "data": {"n": 1}}])
+        lines = tail.take(1)
+        many = post(serve, [{"name": "app/b", "data": {"n": i}} for i in range(120)])
+        lines += tail.take(120)
+        last = post(serve, [{"name": "app/c"}])
+        lines += tail.take(1)
+        time.sleep(0.3)
+        assert tail.lines.empty()  # no repeats
+    finally:
+        code, err = tail.interrupt()
+    events = [json.loads(line) for line in lines]  # piped: NDJSON, whole objects
+    assert [e["internal_id"] for e in events] == first + many + last
+    assert [e["data"]["n"] for e in events[1:121]] == list(range(120))
+    assert set(events[0]) >= {"internal_id", "received_at", "name", "data", "id"}
+    assert code == 130 and err == ""
+
+
+def test_tail_by_name_as_ids(serve: ServeProcess) -> None:
+    tail = Tail("--api-url", serve.url, "--name", "app/wanted", "-o", "ids")
+    try:
+        time.sleep(0.3)
+        ids_sent = post(serve, [{"name": "app/other"}, {"name": "app/wanted"}, {"name": "x"}])
+        assert tail.take(1) == [ids_sent[1] + "\n"]
+    finally:
+        code, _ = tail.interrupt()
+    assert code == 130
+
+
+def test_tail_refuses_json(serve: ServeProcess) -> None:
+    from tests.conftest import run_cli
+
+    result = run_cli("events", "tail", "--api-url", serve.url, "-o", "json")
+    assert result.returncode == 2
+    assert result.stderr == "error: --output json: events tail never ends; use -o ndjson\n"
+
+
+def test_tail_ends_on_sigint_even_when_started_in_the_background(serve: ServeProcess) -> None:
+    tail = Tail("--api-url", serve.url, "-o", "ids", sigint_ignored=True)
+    time.sleep(0.3)
+    sent = post(serve, [{"name": "app/a"}])
+    assert tail.take(1) == [sent[0] + "\n"]
+    code, err = tail.interrupt()
+    assert code == 130 and err == ""
+
+
+def test_tail_ends_quietly_when_its_reader_goes_away(serve: ServeProcess) -> None:
+    proc = subprocess.Popen(
+        [*CLI, "events", "tail", "--interval", "0.1", "-o", "ids", "--api-url", serve.url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    time.sleep(0.3)
+    post(serve, [{"name": "app/a"}])
+    proc.stdout.readline()
+    proc.stdout.close()  # `| head -1`
+    post(serve, [{"name": "app/b"}])
+    assert proc.wait(timeout=10) == 0
+    assert proc.stderr.read() == b""
+    proc.stderr.close()
