@@ -21,6 +21,20 @@ DEV_PLACEHOLDER_KEY = "NO_EVENT_KEY_SET"
 BRANCH_ENV_FALLBACKS = ("RAILWAY_GIT_BRANCH", "RENDER_GIT_BRANCH", "VERCEL_GIT_BRANCH")
 DEFAULT = "default"
 
+# A profile's keys (profiles.py) and the SDK variables they stand for.
+PROFILE_KEYS = {
+    "event_key": "INNGEST_EVENT_KEY",
+    "signing_key": "INNGEST_SIGNING_KEY",
+    "signing_key_fallback": "INNGEST_SIGNING_KEY_FALLBACK",
+    "env": "INNGEST_ENV",
+    "dev": "INNGEST_DEV",
+    "base_url": "INNGEST_BASE_URL",
+    "event_api_url": "INNGEST_EVENT_API_BASE_URL",
+    "api_url": "INNGEST_API_BASE_URL",
+}
+SECRET_PROFILE_KEYS = ("event_key", "signing_key", "signing_key_fallback")
+_PROFILE_KEY_OF = {variable: key for key, variable in PROFILE_KEYS.items()}
+
 
 @dataclass(frozen=True)
 class Layers:
@@ -43,13 +57,17 @@ class Layers:
         for name in names:
             value = self.profile.get(name)
             if value:
-                return value, f"profile {self.profile_name} ({name})"
+                return value, f"profile {self.profile_name} ({_PROFILE_KEY_OF.get(name, name)})"
         return None, DEFAULT
 
 
 def default_layers() -> Layers:
-    """The process environment over the active profile (none until profiles are configured)."""
-    return Layers()
+    """The process environment over the active profile (`profiles.active`: --profile,
+    INNGEST_PROFILE or the config file's default_profile)."""
+    from inngest_cli.profiles import active
+
+    profile = active()
+    return Layers(environ=os.environ, profile=profile.values, profile_name=profile.name)
 
 
 @dataclass(frozen=True)
@@ -104,9 +122,19 @@ def _layers(environ: Mapping[str, str] | None, layers: Layers | None) -> Layers:
 
 
 def _dev(dev: str | None, layers: Layers) -> tuple[bool, str | None, str]:
-    if dev is not None:
-        return (*parse_dev(dev), "--dev")
     value, source = layers.get("INNGEST_DEV")
+    if dev is not None:
+        on, url = parse_dev(dev)
+        if on and url is None and value:
+            # a bare --dev turns dev mode on; where the Dev Server is may still come from
+            # INNGEST_DEV (or a profile's dev) as a URL
+            try:
+                layer_on, layer_url = parse_dev(value)
+            except UsageError:
+                layer_on, layer_url = False, None
+            if layer_on and layer_url:
+                return True, layer_url, f"--dev (URL from {source})"
+        return on, url, "--dev"
     return (*parse_dev(value), source)
 
 
@@ -133,8 +161,12 @@ def _origin(
 def _branch(env: str | None, layers: Layers) -> tuple[str | None, str]:
     if env is not None:
         return env or None, "--env"
-    # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or RENDER_GIT_BRANCH or VERCEL_GIT_BRANCH
-    return layers.get("INNGEST_ENV", *BRANCH_ENV_FALLBACKS)
+    # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or RENDER_GIT_BRANCH or VERCEL_GIT_BRANCH;
+    # a profile's env is chosen on purpose, so it beats the platforms' ambient branch names
+    value, source = layers.get("INNGEST_ENV")
+    if value:
+        return value, source
+    return layers.get(*BRANCH_ENV_FALLBACKS)
 
 
 def resolve_event_api(
@@ -145,10 +177,12 @@ def resolve_event_api(
     event_api_url: str | None = None,
     environ: Mapping[str, str] | None = None,
     layers: Layers | None = None,
+    require_key: bool = True,
 ) -> EventAPIConfig:
     """Settings for `POST /e/{key}`.
 
-    Raises UsageError, before any traffic, in Cloud mode without a key.
+    Raises UsageError, before any traffic, in Cloud mode without a key (unless ``require_key``
+    is false, for `config show`: the key is then empty).
     """
     layers = _layers(environ, layers)
     dev_mode, dev_url, dev_source = _dev(dev, layers)
@@ -168,13 +202,16 @@ def resolve_event_api(
         found, key_source = layers.get("INNGEST_EVENT_KEY")
         key = (found or "").strip()
     if not key:
-        if not dev_mode:
+        if dev_mode:
+            key, key_source = DEV_PLACEHOLDER_KEY, "dev mode placeholder"
+        elif require_key:
             raise UsageError(
                 "no event key: set INNGEST_EVENT_KEY or pass --event-key",
                 hint="for a local Dev Server or `inngest-cli serve`, "
                 "pass --dev (or set INNGEST_DEV=1)",
             )
-        key, key_source = DEV_PLACEHOLDER_KEY, "dev mode placeholder"
+        else:
+            key_source = DEFAULT
     if any(c in key for c in "/?#% \t\r\n"):
         raise UsageError("event key: contains characters that cannot appear in a URL path")
     register_secret(key)

@@ -32,6 +32,10 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INNGEST_CLI_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    from inngest_cli import profiles  # the process's --profile choice, from an earlier test
+
+    profiles.reset()
 
 
 @dataclass
@@ -49,14 +53,15 @@ class ServeProcess:
         params.setdefault("limit", 51)
         out: list[dict[str, Any]] = []
         headers = params.pop("headers", {})
-        while True:
-            reply = httpx.get(f"{self.url}/v1/events", params=params, headers=headers, timeout=10)
-            reply.raise_for_status()
-            page = reply.json()["data"]
-            out.extend(page)
-            if not page:
-                return out
-            params["cursor"] = page[-1]["internal_id"]
+        with httpx.Client(timeout=10) as http:  # one client: creating one costs ~30 ms
+            while True:
+                reply = http.get(f"{self.url}/v1/events", params=params, headers=headers)
+                reply.raise_for_status()
+                page = reply.json()["data"]
+                out.extend(page)
+                if not page:
+                    return out
+                params["cursor"] = page[-1]["internal_id"]
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 10) -> int:
         if self.proc.poll() is None:
@@ -189,3 +194,31 @@ def ndjson_events(count: int, name: str = "test/seq", start: int = 0) -> str:
     return "".join(
         f'{{"name":"{name}","data":{{"seq":{i}}}}}\n' for i in range(start, start + count)
     )
+
+
+RUN_SERVER = Path(__file__).parent / "support" / "runserver.py"
+
+
+@pytest.fixture
+def run_server() -> Iterator[Any]:
+    """Start tests/support/runserver.py (a REST v1 server with scripted runs; see its docstring)
+    with the given flags; `state()` returns the /v1 queries and Authorization headers it saw."""
+    started: list[FaultServer] = []
+
+    def factory(*args: str) -> FaultServer:
+        proc = subprocess.Popen(
+            [sys.executable, str(RUN_SERVER), *args],
+            stdout=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
+        assert match, "run server did not start"
+        server = FaultServer(proc, match.group(0))
+        started.append(server)
+        return server
+
+    yield factory
+    for server in started:
+        server.stop()

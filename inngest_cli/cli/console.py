@@ -50,9 +50,19 @@ class Stdout:
             sys.stdout.write(text)
             sys.stdout.flush()
         except BrokenPipeError:
-            cls.closed = True
+            cls.gone()
+
+    @classmethod
+    def gone(cls) -> None:
+        """The reader has gone: drop further output, and let the interpreter's final flush of
+        stdout go to /dev/null instead of printing "Exception ignored ... BrokenPipeError"."""
+        cls.closed = True
+        try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # no real file descriptor (tests capture stdout)
+            pass
 
     @staticmethod
     def isatty() -> bool:

@@ -11,13 +11,42 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from inngest_cli import __version__
-from inngest_cli.cli import send as send_cmd
-from inngest_cli.cli import serve as serve_cmd
-from inngest_cli.cli.console import print_error, settings
+from inngest_cli.cli.console import Stdout, print_error, print_warning, settings
+from inngest_cli.cli.lazy import Lazy, lazy_group
 from inngest_cli.errors import ExitCode, InngestCLIError
+
+# The commands, in the order `--help` lists them. Each module is imported, and its command built,
+# only when that command runs (cli/lazy.py): `inngest-cli send` pays for `send` alone. A module's
+# attribute is a Typer app (a group) or a command function (with the module's HELP and EPILOG);
+# the text is the command's line in `inngest-cli --help` (tests/test_help.py checks it).
+COMMANDS = {
+    "send": Lazy("inngest_cli.cli.send", "send", "Send events to Inngest."),
+    "serve": Lazy(
+        "inngest_cli.cli.serve",
+        "serve",
+        "Run a local Inngest-compatible Event API and read API backed by SQLite.",
+    ),
+    "events": Lazy(
+        "inngest_cli.cli.events",
+        "app",
+        "List, inspect and follow events, and the function runs they triggered.",
+    ),
+    "runs": Lazy("inngest_cli.cli.runs", "app", "Inspect function runs."),
+    "config": Lazy(
+        "inngest_cli.cli.config_cmd",
+        "app",
+        "Show the resolved settings (keys masked) and the config file's path.",
+    ),
+    "completions": Lazy(
+        "inngest_cli.cli.completions",
+        "completions",
+        "Print a shell completion script for bash, zsh or fish.",
+    ),
+}
 
 app = typer.Typer(
     name="inngest-cli",
+    cls=lazy_group(COMMANDS),
     help="Send events to Inngest and inspect them, from a shell or CI.",
     no_args_is_help=True,
     add_completion=False,
@@ -44,14 +73,36 @@ def _global(
     no_color: Annotated[
         bool, typer.Option("--no-color", help="No colour (NO_COLOR works too).")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Only data and errors: no summary, progress or notes."),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", help="Trace each request and response on stderr (keys masked)."),
+    ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            help="Use this profile of the config file [env: INNGEST_PROFILE].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Send events to Inngest and inspect them, from a shell or CI."""
+    from inngest_cli import profiles
+
     settings.debug = debug
-    settings.no_color = settings.no_color or no_color
+    settings.no_color = "NO_COLOR" in os.environ or no_color
+    settings.quiet = quiet
+    settings.verbose = verbose
+    profiles.use(profile, warn=print_warning)
+    if profile is not None:
+        profiles.active()  # a --profile that is not in the file is a usage error, whatever runs
 
 
-app.command("send", help=send_cmd.HELP, epilog=send_cmd.EPILOG)(send_cmd.send)
-app.command("serve", help=serve_cmd.HELP, epilog=serve_cmd.EPILOG)(serve_cmd.serve)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -83,11 +134,32 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print_error("interrupted")
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # the reader of stdout has gone (`| head`): not an error
+        Stdout.gone()
+        return int(ExitCode.OK)
+    except Exception as error:  # a bug: one line; the traceback with --debug (keys masked)
+        import traceback
+
+        from inngest_cli.redact import redact
+
+        if settings.debug:
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        print_error(
+            redact(f"unexpected {type(error).__name__}: {error}"),
+            "this is a bug in inngest-cli; --debug shows where (keys stay masked)",
+        )
+        return int(ExitCode.FAILED)
     return int(result) if isinstance(result, int) else int(ExitCode.OK)
 
 
 def main() -> None:
     code = run()
+    try:
+        sys.stdout.flush()  # here, not in the interpreter's shutdown, where EPIPE is noisy
+    except BrokenPipeError:
+        Stdout.gone()
+    except (OSError, ValueError):
+        pass
     if code == ExitCode.INTERRUPTED:
         # Requests abandoned after an interrupt may still be blocking worker threads, which the
         # interpreter would join at exit; everything settled has been reported and saved.

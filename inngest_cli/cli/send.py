@@ -34,6 +34,7 @@ _CONN = "Connection"
 _EVENT = "Event (one event from flags)"
 _BULK = "Bulk input"
 _OUT = "Output"
+_RUNS = "Runs"
 
 OUTPUT_CHOICES = ("table", "json", "ndjson", "ids")
 
@@ -186,7 +187,12 @@ def send(
     ] = None,
     input_format: Annotated[
         str,
-        typer.Option("--format", help="Input format: auto, ndjson or json.", rich_help_panel=_BULK),
+        typer.Option(
+            "--format",
+            help="Input format: auto, ndjson or json.",
+            rich_help_panel=_BULK,
+            autocompletion=lambda: ["auto", "ndjson", "json"],
+        ),
     ] = "auto",
     id_field: Annotated[
         str | None,
@@ -264,6 +270,7 @@ def send(
             "--on-error",
             help="continue: report failures and go on; stop: stop at the first.",
             rich_help_panel=_BULK,
+            autocompletion=lambda: ["continue", "stop"],
         ),
     ] = "continue",
     failed_out: Annotated[
@@ -291,6 +298,25 @@ def send(
             rich_help_panel=_BULK,
         ),
     ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="After sending, wait for the runs each event triggered and report them; "
+            "exit 1 if one fails, is cancelled, does not finish in time, or none starts.",
+            rich_help_panel=_RUNS,
+        ),
+    ] = False,
+    wait_timeout: Annotated[
+        float,
+        typer.Option(
+            "--wait-timeout",
+            min=0,
+            metavar="SECONDS",
+            help="How long --wait waits for the runs.",
+            rich_help_panel=_RUNS,
+        ),
+    ] = 300.0,
     event_key: Annotated[
         str | None,
         typer.Option(
@@ -333,6 +359,7 @@ def send(
             help="table, json, ndjson or ids [default: table on a terminal, else json].",
             rich_help_panel=_OUT,
             show_default=False,
+            autocompletion=lambda: list(OUTPUT_CHOICES),
         ),
     ] = None,
     verbose: Annotated[
@@ -400,6 +427,9 @@ def send(
     config = resolve_event_api(
         event_key=event_key, env=env, dev="1" if dev else None, event_api_url=event_api_url
     )
+    from inngest_cli.cli.sendwait import waiter_for
+
+    waiter = waiter_for(wait, wait_timeout, config, env=env, dev=dev, dry_run=dry_run)
     from inngest_cli.batching import Limits
     from inngest_cli.payload import Event, Failure, Shaping, finish_event, shape_records
 
@@ -453,7 +483,7 @@ def send(
         total = _total_size(paths) if not flags_mode else None
         if dry_run:
             return _dry_run(stream, limits, config, out)
-        return _send(
+        code = _send(
             stream,
             limits,
             config,
@@ -467,7 +497,9 @@ def send(
             no_progress=no_progress,
             show_source=len(paths) > 1,
             total=total,
+            collect=waiter.collect if waiter else None,
         )
+    return code if waiter is None else waiter.finish(code)
 
 
 def _open_source(path: str, stack: ExitStack) -> tuple[str, IO[bytes]]:
@@ -575,6 +607,7 @@ def _send(
     no_progress: bool,
     show_source: bool,
     total: int | None,
+    collect: Any = None,
 ) -> int:
     from inngest_cli.cli.console import settings
     from inngest_cli.cli.output import (
@@ -584,6 +617,7 @@ def _send(
         default_format,
         note,
     )
+    from inngest_cli.cli.sendwait import tee
     from inngest_cli.eventapi import EventAPI
     from inngest_cli.sender import Sender, SendOptions, Stats
 
@@ -623,7 +657,7 @@ def _send(
         sender = Sender(
             api,
             options,
-            on_accepted=output.accepted,
+            on_accepted=tee(output.accepted, collect),
             on_failure=report,
             on_progress=on_progress,
             on_settled=on_settled,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from inngest_cli.cli.console import Stdout, print_warning
+from inngest_cli.cli.console import Stdout, print_warning, settings
 
 HELP = "Run a local Inngest-compatible Event API and read API backed by SQLite."
 EPILOG = (
@@ -59,6 +59,7 @@ def serve(
         register_secret(secret)
     if db is None:
         db = str(default_db_path())
+    quiet = quiet or settings.quiet  # `inngest-cli -q serve` too
     config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
                           log=_log, quiet=quiet)
     server = create_server(config)

@@ -1,0 +1,218 @@
+"""The config file and its named profiles.
+
+    # $INNGEST_CLI_CONFIG, else $XDG_CONFIG_HOME/inngest-cli/config.toml, else
+    # ~/.config/inngest-cli/config.toml (macOS too); Windows: %APPDATA%\\inngest-cli\\config.toml
+    default_profile = "staging"        # optional: the profile used when none is named
+
+    [profiles.staging]
+    event_key = "..."
+    signing_key = "..."
+    env = "staging"                    # a branch environment
+
+    [profiles.local]
+    dev = "http://127.0.0.1:8288"      # or true
+
+The active profile is `--profile NAME`, else `INNGEST_PROFILE`, else `default_profile`, else none.
+Its values stand for the SDK variables (`config.PROFILE_KEYS`) one layer below the environment, so
+the order is flag > environment > profile > default (`config.Layers`). A file that holds keys and
+that other users can read is reported (`Active.warning`), never silently used.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inngest_cli.config import PROFILE_KEYS, SECRET_PROFILE_KEYS
+from inngest_cli.errors import UsageError
+
+CONFIG_ENV = "INNGEST_CLI_CONFIG"
+PROFILE_ENV = "INNGEST_PROFILE"
+FLAG = "--profile"
+TOP_LEVEL_KEYS = ("default_profile", "profiles")
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the config file is (whether or not it exists)."""
+    env = os.environ if environ is None else environ
+    explicit = env.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        base = env.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
+    else:  # Linux, the BSDs and macOS alike: XDG, as gh and many other CLIs do
+        base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "inngest-cli" / "config.toml"
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: Path
+    exists: bool = False
+    default_profile: str | None = None
+    # profile name -> {SDK variable name: value}
+    profiles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    holds_keys: bool = False
+    mode: int | None = None  # permission bits, when the file exists
+
+
+def _problem(path: Path, where: str, message: str) -> UsageError:
+    return UsageError(
+        f"{path}: {where}{message}", hint="see 'Profiles' in the README for the file's format"
+    )
+
+
+def _profile_values(path: Path, name: str, table: Any) -> dict[str, str]:
+    where = f"[profiles.{name}]: "
+    if not isinstance(table, dict):
+        raise _problem(path, "", f"profiles.{name} must be a table ([profiles.{name}])")
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        variable = PROFILE_KEYS.get(key)
+        if variable is None:
+            raise _problem(
+                path, where, f"unknown key {key!r} (known: {', '.join(PROFILE_KEYS)})"
+            )
+        if key == "dev" and isinstance(value, bool):
+            value = "1" if value else "0"
+        if not isinstance(value, str):
+            raise _problem(path, where, f"{key} must be a string")
+        values[variable] = value
+    return values
+
+
+def load(path: Path) -> ConfigFile:
+    """Read and check the file; a missing file is an empty config. Raises UsageError."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return ConfigFile(path)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    import tomllib  # only when there is a file: most runs have none
+
+    with handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        try:
+            document = tomllib.load(handle)
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise _problem(path, "", f"not valid TOML ({exc})") from None
+    for key in document:
+        if key not in TOP_LEVEL_KEYS:
+            hint = " (profiles are [profiles.NAME] tables)" if key == "profile" else ""
+            raise _problem(path, "", f"unknown top-level key {key!r}{hint}")
+    default = document.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise _problem(path, "", "default_profile must be a string")
+    tables = document.get("profiles", {})
+    if not isinstance(tables, dict):
+        raise _problem(path, "", "profiles must be tables: [profiles.NAME]")
+    profiles = {name: _profile_values(path, name, table) for name, table in tables.items()}
+    secrets = {PROFILE_KEYS[key] for key in SECRET_PROFILE_KEYS}
+    holds_keys = any(value for p in profiles.values() for var, value in p.items() if var in secrets)
+    return ConfigFile(path, True, default or None, profiles, holds_keys, stat.S_IMODE(mode))
+
+
+def permission_warning(config: ConfigFile) -> str | None:
+    """A warning when a file holding keys can be read (or written) by other users."""
+    if os.name == "nt" or not config.holds_keys or config.mode is None:
+        return None
+    if not config.mode & 0o077:
+        return None
+    return (
+        f"{config.path} holds keys and other users can read it (mode {config.mode:03o}); "
+        f"run: chmod 600 {config.path}"
+    )
+
+
+@dataclass(frozen=True)
+class Active:
+    """The profile in effect: its values by SDK variable name, and how it was chosen."""
+
+    file: ConfigFile
+    name: str | None = None
+    chosen_by: str | None = None  # "--profile", "INNGEST_PROFILE" or "default_profile"
+    values: Mapping[str, str] = field(default_factory=dict)
+    warning: str | None = None
+
+
+def choose(
+    config: ConfigFile, flag: str | None, environ: Mapping[str, str] | None = None
+) -> Active:
+    """Pick the profile: --profile, then INNGEST_PROFILE, then default_profile. Raises a
+    UsageError naming the known profiles when the chosen one is not in the file."""
+    env = os.environ if environ is None else environ
+    if flag is not None:
+        name, chosen_by = flag, FLAG
+    elif env.get(PROFILE_ENV):
+        name, chosen_by = env[PROFILE_ENV], PROFILE_ENV
+    elif config.default_profile:
+        name, chosen_by = config.default_profile, "default_profile"
+    else:
+        return Active(config, warning=permission_warning(config))
+    if name not in config.profiles:
+        where = f"{config.path}" if config.exists else f"{config.path} (no such file)"
+        known = ", ".join(sorted(config.profiles)) or "none"
+        raise UsageError(
+            f"{chosen_by}: no profile {name!r} in {where}; known profiles: {known}",
+            hint=f"add a [profiles.{name}] table to {config.path}, or set {CONFIG_ENV}",
+        )
+    return Active(config, name, chosen_by, config.profiles[name], permission_warning(config))
+
+
+# --- the process's choice: set once by the CLI's global options ----------------------------------
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class _State:
+    flag: str | None = None
+    warn: Warn | None = None
+    cache_key: tuple[Any, ...] | None = None
+    cached: Active | None = None
+    warned: set[str] = field(default_factory=set)
+
+
+_state = _State()
+
+
+def use(flag: str | None, warn: Warn | None = None) -> None:
+    """Record `--profile` (None: not given) and where to report warnings."""
+    _state.flag = flag
+    _state.warn = warn
+    _state.cache_key = None
+    _state.cached = None
+
+
+def reset() -> None:
+    """Forget the process's choice (for tests)."""
+    global _state
+    _state = _State()
+
+
+def active(environ: Mapping[str, str] | None = None) -> Active:
+    """The active profile, loaded once per process (and again if the file or choice changes);
+    its permission warning, if any, is reported once."""
+    env = os.environ if environ is None else environ
+    path = config_path(env)
+    try:
+        st = path.stat()
+        signature: tuple[Any, ...] = (st.st_mtime_ns, st.st_size, st.st_mode)
+    except OSError:
+        signature = ()
+    key = (_state.flag, env.get(PROFILE_ENV), str(path), signature)
+    if _state.cached is None or _state.cache_key != key:
+        _state.cached = choose(load(path), _state.flag, env)
+        _state.cache_key = key
+    result = _state.cached
+    if result.warning and _state.warn and result.warning not in _state.warned:
+        _state.warned.add(result.warning)
+        _state.warn(result.warning)
+    return result

@@ -1,0 +1,208 @@
+"""HTTP for the Event API: kept-alive connections on the standard library's http.client, or httpx
+when the environment configures a proxy.
+
+Why not always httpx: importing httpx and building a client (httpcore, h11, certifi's bundle for
+every origin) costs ~60 ms, most of what a one-event `inngest-cli send` takes, and a CI job may run
+it thousands of times. The Event API needs little of it: POST a body, read a small JSON reply,
+keep connections alive, time out. Proxies (`HTTPS_PROXY`, `ALL_PROXY`, ...) are httpx's job: with
+one set, `open_transport` returns the httpx transport, which honours them and `NO_PROXY`.
+
+    Transport.post(url, body, headers) -> Response      raises TransportError (no reply)
+
+Errors are named like httpx's (`ConnectError`, `ReadTimeout`, `RemoteProtocolError`, ...) so that
+messages do not depend on the transport.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import select
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import ssl
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
+class TransportError(Exception):
+    """The request got no HTTP reply: connection refused or reset, timeout, TLS failure."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    content: bytes
+
+    def header_map(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers}
+
+
+class Transport(Protocol):
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+def proxy_configured(environ: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    return any(value for name, value in env.items() if name.lower() in PROXY_VARIABLES)
+
+
+def tls_context(verify: bool = True) -> ssl.SSLContext:
+    """As httpx builds it: `SSL_CERT_FILE` / `SSL_CERT_DIR` if set, else certifi's bundle."""
+    import ssl
+
+    if not verify:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    if cafile or capath:
+        return ssl.create_default_context(cafile=cafile or None, capath=capath or None)
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with httpx
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def open_transport(*, timeout: float, connections: int, verify: bool = True) -> Transport:
+    if proxy_configured():
+        return HttpxTransport(timeout=timeout, connections=connections, verify=verify)
+    return PooledTransport(timeout=timeout, connections=connections, verify=verify)
+
+
+def _describe(exc: BaseException, connecting: bool) -> str:
+    if isinstance(exc, TimeoutError):
+        name = "ConnectTimeout" if connecting else "ReadTimeout"
+    elif connecting:
+        name = "ConnectError"
+    elif isinstance(exc, http.client.HTTPException | ConnectionResetError | BrokenPipeError):
+        name = "RemoteProtocolError" if isinstance(exc, http.client.HTTPException) else "ReadError"
+    else:
+        name = "NetworkError"
+    detail = str(exc) or type(exc).__name__
+    if isinstance(exc, http.client.RemoteDisconnected):
+        detail = "Server disconnected without sending a response."
+    return f"{name}: {detail}"
+
+
+class PooledTransport:
+    """Kept-alive http.client connections, one per thread at a time (thread-safe)."""
+
+    def __init__(self, *, timeout: float, connections: int, verify: bool = True) -> None:
+        self.timeout = timeout
+        self.connect_timeout = min(timeout, 10.0)
+        self.verify = verify
+        self._keep = connections
+        self._idle: dict[tuple[str, str, int | None], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        self._context: ssl.SSLContext | None = None
+
+    def _new(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+        if scheme == "https":
+            if self._context is None:  # only for https: loading CA certificates is ~20 ms
+                self._context = tls_context(self.verify)
+            return http.client.HTTPSConnection(
+                host, port, timeout=self.connect_timeout, context=self._context
+            )
+        return http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
+
+    def _take(self, key: tuple[str, str, int | None]) -> http.client.HTTPConnection:
+        """An idle connection the server has not closed (as httpcore checks), or a new one."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            if conn is None:
+                return self._new(*key)
+            if conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
+                return conn
+            conn.close()  # readable while idle: the server closed it (or sent garbage)
+
+    def _give(self, key: tuple[str, str, int | None], conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if len(idle) < self._keep:
+                idle.append(conn)
+                return
+        conn.close()
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise TransportError(f"UnsupportedProtocol: {parts.scheme!r} URL")
+        key = (parts.scheme, parts.hostname, parts.port)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return self._exchange(key, self._take(key), target, body, headers)
+
+    def _exchange(
+        self,
+        key: tuple[str, str, int | None],
+        conn: http.client.HTTPConnection,
+        target: str,
+        body: bytes,
+        headers: Mapping[str, str],
+    ) -> Response:
+        connecting = conn.sock is None
+        try:
+            if connecting:
+                conn.connect()
+                connecting = False
+                if conn.sock is not None:
+                    conn.sock.settimeout(self.timeout)
+            conn.request("POST", target, body=body, headers=dict(headers))
+            reply = conn.getresponse()
+            content = reply.read()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise TransportError(_describe(exc, connecting)) from None
+        if reply.will_close:
+            conn.close()
+        else:
+            self._give(key, conn)
+        return Response(reply.status, reply.reason, reply.getheaders(), content)
+
+    def close(self) -> None:
+        with self._lock:
+            for idle in self._idle.values():
+                for conn in idle:
+                    conn.close()
+            self._idle.clear()
+
+
+class HttpxTransport:
+    """httpx, for its proxy support (environment variables, NO_PROXY, SOCKS with socksio)."""
+
+    def __init__(self, *, timeout: float, connections: int, verify: bool = True) -> None:
+        import httpx
+
+        self._httpx = httpx
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            verify=tls_context(verify),
+            follow_redirects=False,
+        )
+
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
+        try:
+            reply = self._client.post(url, content=body, headers=dict(headers))
+        except self._httpx.TransportError as exc:
+            name = type(exc).__name__
+            raise TransportError(f"{name}: {exc}" if str(exc) else name) from None
+        return Response(
+            reply.status_code, reply.reason_phrase, list(reply.headers.items()), reply.content
+        )
+
+    def close(self) -> None:
+        self._client.close()

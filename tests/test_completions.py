@@ -1,0 +1,203 @@
+"""Shell completion: the committed scripts match the command tree, and each shell really
+completes commands, options, option values, files and profile names with them."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from inngest_cli.cli.completions import FILE_NAMES, SHELLS, read_tree, script
+from inngest_cli.cli.main import run
+
+ROOT = Path(__file__).resolve().parent.parent
+REGENERATE = ".venv/bin/python -m inngest_cli.cli.completions"
+CONFIG = '[profiles.staging]\nenv = "s"\n\n[profiles.prod-eu]\nenv = "p"\n'
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_committed_script_is_up_to_date(shell: str) -> None:
+    committed = (ROOT / "completions" / FILE_NAMES[shell]).read_text(encoding="utf-8")
+    assert committed == script(shell), (
+        f"completions/{FILE_NAMES[shell]} is out of date with the command tree; "
+        f"regenerate all three with: {REGENERATE}"
+    )
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_completions_command_prints_the_script(
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["completions", shell]) == 0
+    assert capsys.readouterr().out == script(shell)
+
+
+def test_unknown_shell_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["completions", "tcsh"]) == 2
+    assert capsys.readouterr().err == "error: SHELL: 'tcsh' is not one of bash, zsh, fish\n"
+
+
+def test_tree_reads_values_from_click() -> None:
+    import typer
+
+    from inngest_cli.cli.main import app
+
+    root = read_tree(typer.main.get_command(app))
+    send = next(node for node in root.commands if node.path == ["send"])
+    options = {name: option for option in send.options for name in option.names}
+    assert options["--output"].values == ["table", "json", "ndjson", "ids"]
+    assert options["--file"].complete == "file" and options["--file"].multiple
+    assert not options["--dry-run"].takes_value
+    assert send.arguments[0].complete == "file"
+    profile = next(option for option in root.options if "--profile" in option.names)
+    assert profile.complete == "profile"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    (tmp_path / "events.ndjson").write_text("{}\n")
+    (tmp_path / "other.json").write_text("{}\n")
+    config = tmp_path / "xdg" / "inngest-cli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(CONFIG)
+    env = {k: v for k, v in os.environ.items() if k != "INNGEST_CLI_CONFIG"}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "xdg"), HOME=str(tmp_path), TERM="dumb")
+    return tmp_path, env
+
+
+# --- bash: call the completion function as bash would ----------------------------------------
+
+BASH_CASES = [
+    ("inngest-cli ''", "send serve completions events runs config"),
+    ("inngest-cli se", "send serve"),
+    ("inngest-cli --pro", "--profile"),
+    ("inngest-cli --profile ''", "staging prod-eu"),
+    ("inngest-cli --profile staging s", "send serve"),
+    ("inngest-cli -q send --dry", "--dry-run"),
+    ("inngest-cli send -o ''", "table json ndjson ids"),
+    ("inngest-cli send --output = nd", "ndjson"),
+    ("inngest-cli send --name ''", ""),
+    ("inngest-cli send --name x ev", "events.ndjson"),
+    ("inngest-cli send --file oth", "other.json"),
+    ("inngest-cli config ''", "show path"),
+    ("inngest-cli config show -o ''", "table json"),
+    ("inngest-cli completions ''", "bash zsh fish"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), BASH_CASES)
+def test_bash_completes(workdir: tuple[Path, dict[str, str]], line: str, expected: str) -> None:
+    cwd, env = workdir
+    program = (
+        f"source {ROOT / 'completions' / FILE_NAMES['bash']}\n"
+        f"COMP_WORDS=({line}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _inngest_cli\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    done = subprocess.run(
+        ["bash", "--norc", "-c", program], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(done.stdout.split()) == sorted(expected.split())
+
+
+# --- fish: `complete -C` asks fish what it would offer ----------------------------------------
+
+FISH_CASES = [
+    ("inngest-cli ", {"send", "serve", "completions", "events", "runs", "config"}),
+    ("inngest-cli --profile ", {"staging", "prod-eu"}),
+    ("inngest-cli send -o ", {"table", "json", "ndjson", "ids"}),
+    ("inngest-cli send --output=", {"--output=table", "--output=json", "--output=ndjson",
+                                    "--output=ids"}),
+    ("inngest-cli --profile staging config ", {"show", "path"}),
+    ("inngest-cli send ev", {"events.ndjson"}),
+    ("inngest-cli completions ", {"bash", "zsh", "fish"}),
+]
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+@pytest.mark.parametrize(("line", "expected"), FISH_CASES)
+def test_fish_completes(
+    workdir: tuple[Path, dict[str, str]], line: str, expected: set[str]
+) -> None:
+    cwd, env = workdir
+    path = ROOT / "completions" / FILE_NAMES["fish"]
+    done = subprocess.run(
+        ["fish", "--no-config", "-c", f"source {path}; complete -C '{line}'"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {row.split("\t")[0] for row in done.stdout.splitlines()} == expected
+
+
+# --- zsh: an interactive zsh in a pseudo-terminal, pressing Tab --------------------------------
+
+
+def zsh_tab(cwd: Path, env: dict[str, str], line: str, expect: list[str]) -> str:
+    """Type ``line`` and Tab into an interactive zsh; return its screen output once every string
+    in ``expect`` has appeared (or after 20 s)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        ["zsh", "-f", "-i"], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    setup = (
+        f"PS1='> '; fpath=({ROOT / 'completions'} $fpath); autoload -Uz compinit; "
+        "compinit -u -D; inngest-cli() { :; }; zstyle ':completion:*' menu no; echo READY\n"
+    )
+    screen = ""
+
+    def read_until(needles: list[str], deadline: float) -> None:
+        nonlocal screen
+        while time.monotonic() < deadline and not all(n in screen for n in needles):
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    return
+                screen += re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]|\r", "", chunk.decode(errors="replace"))
+
+    try:
+        os.write(master, setup.encode())
+        read_until(["READY\n"], time.monotonic() + 20)
+        screen = ""
+        os.write(master, line.encode() + b"\t\t")
+        read_until(expect, time.monotonic() + 20)
+        return screen
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+
+
+ZSH_CASES = [
+    ("inngest-cli ", ["config", "events", "send", "serve", "completions"]),
+    ("inngest-cli send -o ", ["table", "ndjson", "ids"]),
+    ("inngest-cli --profile ", ["staging", "prod-eu"]),
+    ("inngest-cli config ", ["show", "path"]),
+]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+@pytest.mark.parametrize(("line", "expected"), ZSH_CASES)
+def test_zsh_completes(
+    workdir: tuple[Path, dict[str, str]], line: str, expected: list[str]
+) -> None:
+    cwd, env = workdir
+    screen = zsh_tab(cwd, env, line, expected)
+    assert all(word in screen for word in expected), screen
+
+
+@pytest.mark.parametrize("shell", [s for s in SHELLS if shutil.which(s)])
+def test_script_parses(shell: str, tmp_path: Path) -> None:
+    path = ROOT / "completions" / FILE_NAMES[shell]
+    done = subprocess.run([shell, "-n", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
