@@ -55,7 +55,7 @@ _inngest_cli() {
     esac
     if [[ $cur == -* ]]; then
         case "$path" in
-        '') _inngest_cli_words '--version --debug --no-color --quiet -q --verbose --profile --help' ;;
+        '') _inngest_cli_words '--version --debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
         'send') _inngest_cli_words '--name -n --data -d --id --ts --v --user --file -f --format --id-field --ts-field --keep-ts --max-request-bytes --max-batch --max-event-bytes --concurrency -c --retries --timeout --on-error --failed-out --dry-run --checkpoint --wait --wait-timeout --event-key --env --dev --event-api-url --output -o --verbose --quiet -q --no-progress --help' ;;
         'serve') _inngest_cli_words '--host --port -p --db --event-key --signing-key --quiet -q --help' ;;
         'events') _inngest_cli_words '--help' ;;

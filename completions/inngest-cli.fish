@@ -50,6 +50,7 @@ complete -c inngest-cli -n '__inngest_cli_at ""' -l debug -d 'Show a traceback f
 complete -c inngest-cli -n '__inngest_cli_at ""' -l no-color -d 'No colour (NO_COLOR works too).'
 complete -c inngest-cli -n '__inngest_cli_at ""' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at ""' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
 complete -c inngest-cli -n '__inngest_cli_at ""' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -l help -d 'Show this message and exit.'
 

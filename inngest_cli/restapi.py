@@ -123,6 +123,7 @@ class RestAPI:
         trace: Trace | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        verify: bool = True,
     ) -> None:
         self.config = config
         self.retries = retries
@@ -145,6 +146,7 @@ class RestAPI:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,
             transport=transport,
+            verify=verify,
         )
 
     # -- the API --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ class Settings:
     no_color: bool = "NO_COLOR" in os.environ
     quiet: bool = False
     verbose: bool = False
+    insecure: bool = False  # --insecure: TLS certificates are not verified
 
 
 settings = Settings()

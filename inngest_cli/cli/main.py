@@ -81,6 +81,13 @@ def _global(
         bool,
         typer.Option("--verbose", help="Trace each request and response on stderr (keys masked)."),
     ] = False,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help="Do not verify TLS certificates (a warning says so on every run).",
+        ),
+    ] = False,
     profile: Annotated[
         str | None,
         typer.Option(
@@ -98,6 +105,12 @@ def _global(
     settings.no_color = "NO_COLOR" in os.environ or no_color
     settings.quiet = quiet
     settings.verbose = verbose
+    settings.insecure = insecure
+    if insecure:
+        print_warning(
+            "--insecure: TLS certificates are not verified; anyone on the network path can read "
+            "the keys and events"
+        )
     profiles.use(profile, warn=print_warning)
     if profile is not None:
         profiles.active()  # a --profile that is not in the file is a usage error, whatever runs

@@ -100,7 +100,7 @@ class Connection:
         from inngest_cli.cli.console import settings
 
         verbose = self.verbose or settings.verbose
-        return RestAPI(config, trace=_trace if verbose else None)
+        return RestAPI(config, trace=_trace if verbose else None, verify=not settings.insecure)
 
 
 def _trace(line: str) -> None:

@@ -653,7 +653,13 @@ def _send(
                 limits.max_request_bytes,
             )
 
-    with EventAPI(config, timeout=timeout, connections=concurrency, trace=trace) as api:
+    with EventAPI(
+        config,
+        timeout=timeout,
+        connections=concurrency,
+        trace=trace,
+        verify=not settings.insecure,
+    ) as api:
         sender = Sender(
             api,
             options,

@@ -106,7 +106,7 @@ class RunWaiter:
             f"waiting for the runs of {count} event{'' if count == 1 else 's'} "
             f"(--wait-timeout {self.timeout:g} s)"
         )
-        with RestAPI(self.config, trace=trace) as api:
+        with RestAPI(self.config, trace=trace, verify=not settings.insecure) as api:
             waits = wait_for_runs(api, self.events, self.timeout, on_done=_report)
         problem = _problem(waits, self.timeout)
         if problem is None:
