@@ -66,7 +66,8 @@ class EventAPI:
 
     def _trace_request(self, body: bytes, headers: dict[str, str], count: int) -> None:
         assert self.trace is not None
-        self.trace(f"> POST {self.display_url} ({count} events, {len(body)} bytes)")
+        events = f"{count} event{'' if count == 1 else 's'}"
+        self.trace(f"> POST {self.display_url} ({events}, {len(body)} bytes)")
         for name, value in headers.items():
             self.trace(f">   {name.lower()}: {redact(value)}")
 

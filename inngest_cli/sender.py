@@ -254,19 +254,19 @@ class Sender:
             self._stop.set()
 
     def _error(self, reply: Reply) -> Exception:
-        attempts = self.options.retries + 1
+        attempts = self._attempts()
         if reply.auth:
             return AuthError(
                 f"the event key was rejected: {reply.error}", status=reply.status, hint=reply.hint
             )
         if reply.status is None:
             return ConnectError(
-                f"could not reach the Event API after {attempts} attempts: {reply.error}",
+                f"could not reach the Event API after {attempts}: {reply.error}",
                 hint=reply.hint,
             )
         if reply.outcome is Outcome.RETRY:
             return ConnectError(
-                f"the Event API kept failing after {attempts} attempts: {reply.error}",
+                f"the Event API kept failing after {attempts}: {reply.error}",
                 hint=reply.hint,
             )
         return RemoteError(reply.error, status=reply.status, hint=reply.hint)
@@ -323,7 +323,7 @@ class Sender:
                     queue.appendleft(events[:half])
             else:
                 if reply.outcome is Outcome.RETRY:  # retries exhausted
-                    reason = f"gave up after {self.options.retries + 1} attempts: {reply.error}"
+                    reason = f"gave up after {self._attempts()}: {reply.error}"
                     with self._lock:
                         self.stats.unreachable += len(events)
                 else:
@@ -354,6 +354,10 @@ class Sender:
                 self.stats.retries += 1
             if self._interrupted.wait(self._delay(attempt, reply.retry_after)):
                 return None
+
+    def _attempts(self) -> str:
+        attempts = self.options.retries + 1
+        return f"{attempts} attempt{'' if attempts == 1 else 's'}"
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

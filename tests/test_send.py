@@ -463,7 +463,7 @@ def test_unreachable_server_exits_5() -> None:
     )
     assert result.returncode == 5
     assert result.stderr.splitlines()[-1].startswith(
-        "error: could not reach the Event API after 1 attempts: ConnectError"
+        "error: could not reach the Event API after 1 attempt: ConnectError"
     )
 
 

@@ -215,7 +215,7 @@ def test_event_api_posts_with_headers_and_traces_masked() -> None:
     assert headers["x-inngest-env"] == "branch-1"
     assert headers["Content-Type"] == "application/json"
     assert "x-inngest-event-id-seed" in headers
-    assert lines[0] == "> POST https://inn.gs/e/****wxyz (1 events, 4 bytes)"
+    assert lines[0] == "> POST https://inn.gs/e/****wxyz (1 event, 4 bytes)"
     assert "< HTTP 200 OK (" in "\n".join(lines)
     assert KEY not in "\n".join(lines)
 
