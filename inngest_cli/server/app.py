@@ -3,10 +3,18 @@
 Routes (reference §0-§5): ``GET /health``, ``POST /e/{key}``, ``GET /v1/events``,
 ``GET /v1/events/{id}``, ``GET /v1/events/{id}/runs``, ``GET /v1/runs/{id}``.  Everything else is
 404 ``404 page not found``; a known path with the wrong method is 405 with ``Allow``.
+
+Hostile clients (one thread each) are bounded: a connection that sends nothing for
+``idle_timeout`` seconds is closed, and so is one whose request (headers and body) takes longer
+than ``request_timeout`` plus a second per 64 KiB of declared body; a body over ``max_body_bytes``
+is read and thrown away, not kept, and answered 413 (Inngest has no such limit, but no Inngest
+accepts requests that large either: Cloud stops at 3 MiB).  A malformed ``Content-Length`` is a
+400 and ends the connection, as in Go's net/http.
 """
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import queue
 import signal
@@ -17,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from inngest_cli import __version__
@@ -28,7 +36,18 @@ from inngest_cli.server import rest
 from inngest_cli.server.ingest import IdAllocator, parse_body
 from inngest_cli.server.store import EventQuery, EventRow, Store, StoreError
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 Log = Callable[[str], None]
+
+DEFAULT_MAX_BODY_BYTES = 64 << 20
+MIN_BODY_RATE = 64 * 1024
+"""Bytes per second a client must keep up while sending a body (on top of ``request_timeout``)."""
+DISCARD_LIMIT = 1 << 30
+"""A body over the limit but under this many bytes is read and discarded before the 413, so that
+a client that writes its whole body before reading the reply sees the 413; a larger one is
+answered at once and the connection closed."""
 
 _EVENT_KEY_NOT_FOUND = b'{"status":401,"message":"","error":"Event key not found"}\n'
 _HEALTH = b'{"status":200,"message":"OK"}\n'
@@ -48,6 +67,11 @@ class ServerConfig:
     log: Log | None = field(default=None, compare=False)
     """Where log lines go (None: nowhere): errors, and one line per request unless quiet."""
     quiet: bool = False
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    idle_timeout: float = 60.0
+    """Seconds a connection may send nothing (between requests, or stalled inside one)."""
+    request_timeout: float = 120.0
+    """Seconds from a request's first byte to its last, plus one per 64 KiB of declared body."""
 
 
 def is_loopback(host: str) -> bool:
@@ -86,6 +110,9 @@ class EventServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops the SYNs of a burst of new connections, and each
+    # dropped one costs its client a second (the SYN retransmission).
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(self, config: ServerConfig, store: Store) -> None:
         self.config = config
@@ -211,12 +238,109 @@ class _ClientGone(Exception):
     pass
 
 
+class _Refused(Exception):
+    """A request refused before routing: answered with this status and body, then closed."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def _bad_request(reason: str) -> _Refused:
+    return _Refused(400, f"400 Bad Request: {reason}".encode())
+
+
+def _too_large(size: int, limit: int) -> _Refused:
+    error = f"Request body is over the server's limit: Max {limit} bytes / Size {size} bytes"
+    return _Refused(413, rest.go_json({"ids": [""], "status": 413, "error": error}))
+
+
+def _declared_length(text: str) -> int | None:
+    """A Content-Length value as a number (huge ones capped past DISCARD_LIMIT), else None."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return int(text) if len(text) < 20 else DISCARD_LIMIT + 1
+
+
+class _SocketReader(io.RawIOBase):
+    """The read side of a connection with two time limits: ``idle`` seconds for any one read,
+    and a deadline for the whole request that starts with its first byte, so that a client
+    trickling a byte at a time cannot keep a thread forever."""
+
+    def __init__(self, sock: socket.socket, idle: float, budget: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._idle = idle
+        self._budget = budget
+        self.deadline: float | None = None
+        self.eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        timeout = self._idle
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the request took too long to arrive")
+            timeout = min(timeout, remaining)
+        self._sock.settimeout(timeout)
+        count = self._sock.recv_into(buffer)
+        if not count:
+            self.eof = True
+        elif self.deadline is None:
+            self.deadline = time.monotonic() + self._budget
+        return count
+
+    def extend(self, seconds: float) -> None:
+        if self.deadline is not None:
+            self.deadline += seconds
+
+    def next_request(self) -> None:
+        self.deadline = None
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped, for one log line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: EventServer
     protocol_version = "HTTP/1.1"
     server_version = f"inngest-cli/{__version__}"
     disable_nagle_algorithm = True
-    timeout = 300
+    rbufsize = 1 << 16
+    default_request_version = "HTTP/1.1"  # so that errors about the request line have a status
+    error_message_format = "%(code)d %(message)s\n"  # as Go's net/http: text, no HTML page
+    error_content_type = _TEXT
+    _reader: _SocketReader
+
+    def setup(self) -> None:
+        config = self.server.config
+        super().setup()
+        self.connection.settimeout(config.idle_timeout)  # for writes; reads set their own
+        self.rfile.close()
+        self._reader = _SocketReader(self.connection, config.idle_timeout, config.request_timeout)
+        self.rfile = io.BufferedReader(self._reader, self.rbufsize)
+
+    def handle_one_request(self) -> None:
+        self._reader.next_request()
+        super().handle_one_request()
+
+    def handle_expect_100(self) -> bool:
+        size = _declared_length(self.headers.get("Content-Length", ""))
+        limit = self.server.config.max_body_bytes
+        if size is not None and size > limit:  # say so now, rather than have it sent
+            self.close_connection = True
+            self._reply(413, _too_large(size, limit).body, _TEXT)
+            return False
+        return super().handle_expect_100()
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -254,9 +378,17 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = split.path or "/"
         try:
-            body = self._read_body()
-            self._route(path, body)
-        except _ClientGone:
+            if self._reader.eof:  # the headers never ended: the client went away mid-request
+                raise _ClientGone
+            try:
+                body = self._read_body()
+            except _Refused as refused:
+                self.close_connection = True
+                self._reply(refused.status, refused.body, _TEXT)
+            else:
+                self.connection.settimeout(self.server.config.idle_timeout)  # for the reply
+                self._route(path, body)
+        except (_ClientGone, OSError):  # gone, reset, or too slow (TimeoutError)
             self.close_connection = True
             return
         except Exception as error:  # a bug or a broken database: answer, don't die
@@ -265,9 +397,9 @@ class _Handler(BaseHTTPRequestHandler):
                                            "error": f"internal error: {error}"}), _JSON)
         elapsed = (time.perf_counter() - started) * 1000
         if path.startswith("/e/"):
-            shown = "/e/" + mask(unquote(path[3:]))
+            shown = "/e/" + _printable(mask(unquote(path[3:])))
         else:
-            shown = path + (f"?{split.query}" if split.query else "")
+            shown = _printable(path + (f"?{split.query}" if split.query else ""))
         count = ("" if self._event_count is None else
                  f" {self._event_count} event{'' if self._event_count == 1 else 's'}")
         self.server.log_access(f"{self.command} {shown} {self._status}{count} {elapsed:.1f}ms")
@@ -275,39 +407,62 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
-        length = self.headers.get("Content-Length")
-        if not length:
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
             return b""
-        try:
-            size = int(length)
-            if size < 0:
-                raise ValueError
-        except ValueError:
-            self.close_connection = True
-            return b""
+        size = _declared_length(lengths[0])
+        if size is None or any(other.strip() != lengths[0].strip() for other in lengths):
+            raise _bad_request("invalid Content-Length")
+        limit = self.server.config.max_body_bytes
+        if size > DISCARD_LIMIT:
+            raise _too_large(size, limit)
+        self._reader.extend(size / MIN_BODY_RATE)
+        if size > limit:
+            self._discard(size)
+            raise _too_large(size, limit)
         body = self.rfile.read(size)
         if len(body) < size:
             raise _ClientGone
         return body
 
+    def _discard(self, size: int) -> None:
+        """Read ``size`` body bytes and keep none of them."""
+        while size > 0:
+            chunk = self.rfile.read(min(size, 1 << 20))
+            if not chunk:
+                raise _ClientGone
+            size -= len(chunk)
+
     def _read_chunked(self) -> bytes:
         parts: list[bytes] = []
+        total = 0
+        limit = self.server.config.max_body_bytes
         while True:
             line = self.rfile.readline(65537)
             if not line:
                 raise _ClientGone
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _ClientGone from None
+            digits = line.split(b";", 1)[0].strip()
+            if not digits or len(digits) > 16 or digits.strip(b"0123456789abcdefABCDEF"):
+                raise _bad_request("invalid chunk length")
+            size = int(digits, 16)
             if size == 0:
                 while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                     pass  # trailers
+                if total > limit:
+                    raise _too_large(total, limit)
                 return b"".join(parts)
-            chunk = self.rfile.read(size)
-            if len(chunk) < size:
-                raise _ClientGone
-            parts.append(chunk)
+            total += size
+            if total > DISCARD_LIMIT:
+                raise _too_large(total, limit)
+            self._reader.extend(size / MIN_BODY_RATE)
+            if total > limit:  # keep reading to the end, keep nothing
+                parts.clear()
+                self._discard(size)
+            else:
+                chunk = self.rfile.read(size)
+                if len(chunk) < size:
+                    raise _ClientGone
+                parts.append(chunk)
             self.rfile.readline(65537)
 
     def _reply(self, status: int, body: bytes, content_type: str | None = None,
@@ -318,6 +473,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Inngest-Server-Kind", self.server.kind)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         origin = self.headers.get("Origin")
         if origin:
             self.send_header("Access-Control-Allow-Origin", origin)
@@ -372,8 +529,7 @@ class _Handler(BaseHTTPRequestHandler):
         accepted, error = parse_body(body)
         ids: list[str] = []
         if accepted:
-            ids, id_ms = server.ids.allocate(len(accepted), received,
-                                             IdSeed.parse(self.headers.get(SEED_HEADER)))
+            ids, id_ms = server.ids.allocate(len(accepted), received, self._seed())
             rows: list[EventRow] = [
                 (iid, received, name, event_id or iid, data, user, ts or received, v)
                 for iid, (name, event_id, data, user, ts, v) in zip(ids, accepted, strict=True)]
@@ -392,6 +548,12 @@ class _Handler(BaseHTTPRequestHandler):
             payload["error"] = error
         # Inngest sets no Content-Type here; Go's sniffing makes it text/plain.
         self._reply(status, rest.go_json(payload), _TEXT)
+
+    def _seed(self) -> IdSeed | None:
+        header = self.headers.get(SEED_HEADER)
+        if header is not None and len(header) > 64:  # no valid seed is longer
+            return None
+        return IdSeed.parse(header)
 
     # -- /v1 --------------------------------------------------------------------------------
 

@@ -62,8 +62,75 @@ def _dumps(value: dict[str, Any]) -> str:
     """JSON text with sorted keys, as Go's encoding of a map has them."""
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError:  # nesting deeper than orjson's limit
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except orjson.JSONEncodeError:  # nesting deeper than orjson's limit of 254
+        return _dumps_deep(value)
+
+
+class _Close(str):
+    """A closing bracket (or other literal text) waiting on `_dumps_deep`'s stack."""
+
+
+def _dumps_deep(value: Any) -> str:
+    """`_dumps` without recursion, for values nested deeper than orjson encodes (Go decodes up
+    to 10,000 levels; the decoders here stop near 1,000)."""
+    out: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is _Close:
+            out.append(item)
+        elif type(item) is dict:
+            out.append("{")
+            stack.append(_Close("}"))
+            keys = sorted(item, reverse=True)
+            for index, key in enumerate(keys):
+                stack.append(item[key])
+                comma = "," if index < len(keys) - 1 else ""
+                stack.append(_Close(comma + orjson.dumps(key).decode() + ":"))
+        elif type(item) is list:
+            out.append("[")
+            stack.append(_Close("]"))
+            for index in range(len(item) - 1, -1, -1):
+                stack.append(item[index])
+                if index:
+                    stack.append(_Close(","))
+        else:
+            out.append(orjson.dumps(item).decode())
+    return "".join(out)
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]").search
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _scrub_text(text: str) -> str:
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with every lone surrogate (from a ``\\udXXX`` escape without its pair) replaced
+    by U+FFFD, as Go's decoder does; iterative, so any depth is fine."""
+    if type(value) is str:
+        return _scrub_text(value)
+    if type(value) is not dict and type(value) is not list:
+        return value
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        parent, slot = stack.pop()
+        item = parent[slot]
+        if type(item) is str:
+            parent[slot] = _scrub_text(item)
+        elif type(item) is dict:
+            # Later keys win when two scrub to the same text, as later keys do in Go's maps.
+            fresh = {_scrub_text(k) if type(k) is str else k: v for k, v in item.items()}
+            parent[slot] = fresh
+            stack.extend((fresh, key) for key in fresh)
+        elif type(item) is list:
+            fresh_list = list(item)
+            parent[slot] = fresh_list
+            stack.extend((fresh_list, index) for index in range(len(fresh_list)))
+    return root[0]
 
 
 def check_event(obj: Any) -> tuple[Accepted | None, str | None]:
@@ -136,6 +203,8 @@ def parse_body(body: bytes) -> tuple[list[Accepted], str | None]:
                 obj = _loads_slow(body)
             except _Stop as stop:
                 return [], str(stop)
+            if _SURROGATE_ESCAPE(body):
+                obj = _scrub(obj)
         return _accept((obj,))
     if first == 0x5B:  # [
         if len(body) <= MAX_EVENT_BYTES:
@@ -147,7 +216,10 @@ def parse_body(body: bytes) -> tuple[list[Accepted], str | None]:
                 return _accept(elements)
         text = body.decode("utf-8", "replace")
         start = len(text) - len(text.lstrip(" \t\r\n")) + 1
-        return _accept(_walk_array(text, start))
+        elements = _walk_array(text, start)
+        if _SURROGATE_ESCAPE(body):
+            elements = map(_scrub, elements)
+        return _accept(elements)
     return [], NOT_EVENTS
 
 
@@ -155,8 +227,13 @@ def parse_body(body: bytes) -> tuple[list[Accepted], str | None]:
 
 
 def _parse_int(literal: str) -> int | float:
-    value = int(literal)  # orjson's range; beyond it numbers become floats, as in Go
-    return value if -(1 << 63) <= value < (1 << 64) else float(literal)
+    # orjson's range; beyond it numbers become floats, as in Go.  (int() refuses more than 4300
+    # digits, and no integer of more than 20 digits and a sign is inside the range.)
+    if len(literal) <= 21:
+        value = int(literal)
+        if -(1 << 63) <= value < (1 << 64):
+            return value
+    return _parse_float(literal)
 
 
 def _parse_float(literal: str) -> float:
@@ -241,14 +318,21 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TAIL_BITS = 15
 _TAIL_SIZE = 1 << _TAIL_BITS
 _TAILS: list[str] = []
+_TAILS_LOCK = threading.Lock()
 _ENTROPY_LIMIT = 1 << 80
 
 
 def _tails() -> list[str]:
-    """The last three ULID characters for every value of the low 15 bits, built on first use."""
-    if not _TAILS:
-        c = _CROCKFORD
-        _TAILS.extend(c[v >> 10] + c[(v >> 5) & 31] + c[v & 31] for v in range(_TAIL_SIZE))
+    """The last three ULID characters for every value of the low 15 bits, built on first use.
+
+    (Built whole, then added in one step under a lock: requests on other threads must never see
+    a half-built table, which would give them too few IDs.)"""
+    if len(_TAILS) != _TAIL_SIZE:
+        with _TAILS_LOCK:
+            if not _TAILS:
+                c = _CROCKFORD
+                _TAILS.extend([c[v >> 10] + c[(v >> 5) & 31] + c[v & 31]
+                               for v in range(_TAIL_SIZE)])
     return _TAILS
 
 

@@ -28,8 +28,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?")
-_INT = re.compile(r"[+-]?\d+")
+    r"(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?", re.ASCII)
+_INT = re.compile(r"[+-]?\d+", re.ASCII)  # Go's digits are ASCII ones
 _GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 _SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
@@ -96,6 +96,8 @@ def parse_time(text: str) -> int | None:
 def parse_limit(text: str | None) -> int:
     """``strconv.Atoi``: anything but an integer, or 0, means the default; clamped to [1, 51]."""
     if not text or not _INT.fullmatch(text):
+        return DEFAULT_LIMIT
+    if len(text.lstrip("+-").lstrip("0")) > 19:  # out of int64 range (and of int()'s 4300 digits)
         return DEFAULT_LIMIT
     value = int(text)
     if value == 0 or abs(value) >= 1 << 63:
