@@ -29,6 +29,17 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+                 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped: an error is one line, whatever a name or a
+    server's message holds, and cannot forge a second `error:` line or move the cursor."""
+    return text.translate(_CONTROL)
+
+
 class InngestCLIError(Exception):
     exit_code: ExitCode = ExitCode.FAILED
 
@@ -36,6 +47,11 @@ class InngestCLIError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("message", "hint") and isinstance(value, str):
+            value = one_line(value)
+        super().__setattr__(name, value)
 
 
 class UsageError(InngestCLIError):

@@ -48,6 +48,10 @@ def looks_like_item(token: str) -> bool:
 
 def parse_item(token: str) -> FieldItem:
     """Parse one `path=value` / `path:=json` token; errors quote the token and name the bad part."""
+    try:
+        token.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"field item {token!r}: not valid UTF-8") from None
     segments: list[str] = []
     current: list[str] = []
     i = 0

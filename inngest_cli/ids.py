@@ -67,7 +67,7 @@ class IdSeed:
             return None
         ms_text, sep, b64 = header.partition(",")
         ms_text = ms_text.strip()
-        if not sep or not (ms_text.isascii() and ms_text.isdigit()):
+        if not sep or not (ms_text.isascii() and ms_text.isdigit()) or len(ms_text) > 15:
             return None
         try:
             entropy = base64.b64decode(b64.strip(), validate=True)

@@ -62,18 +62,36 @@ def detect_format(stream: io.BufferedReader) -> tuple[Format, int, bytes]:
     """Decide NDJSON vs JSON from the first non-space byte.
 
     `[` is a JSON array; `{` is NDJSON when the first line holds one whole JSON value, else a
-    (pretty-printed) JSON object or a stream of them, as `jq` prints without `-c`.  Returns the
-    format, the blank lines skipped, and the bytes consumed past them (the first line, for `{`).
+    (pretty-printed) JSON object or a stream of them, as `jq` prints without `-c`.  A first line
+    that is broken *before its end* (not merely unfinished) is a bad NDJSON line: treating it as
+    the start of a JSON document would end the source there and lose every later line.
+    Returns the format, the blank lines skipped, and the bytes consumed past them.
     """
     first, newlines = _skip_leading_space(stream)
-    if first != b"{":
+    if first in (b"[", b""):
         return "json", newlines, b""
     line = stream.readline(HARD_MAX_RECORD)
+    if first != b"{":  # not JSON at all: a bad first line, reported alone; later lines go on
+        return "ndjson", newlines, line
     try:
         orjson.loads(line)
     except orjson.JSONDecodeError:
-        return "json", newlines, line
+        return ("json" if _unfinished(line) else "ndjson"), newlines, line
     return "ndjson", newlines, line
+
+
+def _unfinished(line: bytes) -> bool:
+    """True when ``line`` is the start of a JSON value that goes on past the line's end."""
+    text = line.decode("utf-8", "surrogateescape").rstrip()
+    try:
+        _DECODER.raw_decode(text)
+    except json.JSONDecodeError as exc:
+        return exc.pos >= len(text) - 1 or "Unterminated" in exc.msg
+    except RecursionError:
+        return False
+    finally:
+        _value_problems.clear()
+    return False
 
 
 def buffered(stream: IO[bytes]) -> io.BufferedReader:
@@ -94,7 +112,9 @@ def read_records(stream: IO[bytes], source: str, fmt: Format = "auto") -> Iterat
     if fmt == "ndjson":
         yield from _ndjson(reader, source, offset, consumed or None)
     else:
-        yield from _json_values(reader, source, offset, consumed)
+        # A `{`-document that turns out broken may be NDJSON with a bad first line: go on line by
+        # line after the error rather than drop the rest. An array (or --format json) stops.
+        yield from _json_values(reader, source, offset, consumed, lines_after_error=bool(consumed))
 
 
 def _ndjson(
@@ -128,11 +148,36 @@ def _ndjson(
             yield Record(source, lineno, data, error=f"invalid JSON: {json_error(exc)}")
 
 
+# What Inngest's Go decoder rejects, as orjson does on NDJSON lines: NaN, Infinity, and numbers
+# beyond float64. The hooks note the problem instead of raising, so the value's extent is still
+# known and only this element fails; `_decode_one` turns a note into the record's error.
+_value_problems: list[str] = []
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
+    _value_problems.append(f"{name} is not valid JSON")
+    return None
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        _value_problems.append(f"number {text[:40]} is beyond the range of a double")
+        return 0.0
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 400:  # far beyond a double's range, which is what Inngest decodes into
+        _value_problems.append(f"number {text[:40]}... is beyond the range of a double")
+        return 0
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int
+)
+REST_NOT_READ = " (the rest of this input was not read)"
 
 
 class _TextBuffer:
@@ -145,6 +190,7 @@ class _TextBuffer:
         self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         self.text = self.decoder.decode(prefix)
         self.pos = 0
+        self.failed_at: int | None = None  # where the last syntax error was found
         self.eof = False
         self.line = line
         self._counted = 0
@@ -186,11 +232,13 @@ class _TextBuffer:
 
 
 def _json_values(
-    stream: IO[bytes], source: str, offset: int, prefix: bytes = b""
+    stream: IO[bytes], source: str, offset: int, prefix: bytes = b"", *,
+    lines_after_error: bool = False,
 ) -> Iterator[Record]:
     """JSON arrays (element by element) and whitespace-separated JSON values.
 
-    A syntax error ends the source: after one there is no reliable next element.
+    A syntax error ends the array: after one there is no reliable next element. With
+    ``lines_after_error``, reading goes on as NDJSON from the line after the error instead.
     """
     buf = _TextBuffer(stream, 1 + offset, prefix)
     in_array = False
@@ -216,7 +264,7 @@ def _json_values(
                     source,
                     buf.advance_lines(buf.pos),
                     b"",
-                    error=f"invalid JSON: expected ',' or ']', found {char!r}",
+                    error=f"invalid JSON: expected ',' or ']', found {char!r}{REST_NOT_READ}",
                 )
                 return
             buf.pos += 1
@@ -230,10 +278,68 @@ def _json_values(
                 in_array = False
             continue
         record, fatal = _decode_one(buf, source)
+        if fatal and lines_after_error and not in_array and buf.failed_at is not None:
+            record.error = (record.error or "").removesuffix(REST_NOT_READ)
+            resume, resume_line = _resume_point(buf, record)
+            yield record
+            yield from _ndjson(_rest_from(buf, resume), source, resume_line - 1)
+            return
         yield record
         if fatal:
             return
         expect_value = not in_array
+
+
+class _Chained(io.RawIOBase):
+    """Bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self.head = memoryview(head)
+        self.stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        if self.head:
+            count = min(len(target), len(self.head))
+            target[:count] = self.head[:count]
+            self.head = self.head[count:]
+            return count
+        data = self.stream.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+
+def _resume_point(buf: _TextBuffer, record: Record) -> tuple[int, int]:
+    """Where line-by-line reading resumes after a syntax error, and that line's number.
+
+    An error on the first token of a line (an unfinished line, then the next record) blames the
+    unfinished line and resumes *at* the next one; otherwise the line of the error is skipped.
+    """
+    text, start, failed = buf.text, buf.pos, buf.failed_at or buf.pos
+    line_start = text.rfind("\n", 0, failed) + 1
+    if line_start > start and not text[line_start:failed].strip():
+        record.line -= text.count("\n", start, failed)  # the error is the unfinished value's
+        return line_start, record.line + text.count("\n", start, line_start)
+    newline = text.find("\n", failed)
+    return (len(text) if newline < 0 else newline + 1), record.line + 1
+
+
+def _rest_from(buf: _TextBuffer, resume: int) -> io.BufferedReader:
+    """The input from ``resume`` (a position in the buffer) on, as a byte stream; a resume point
+    past the buffer skips the rest of the current line first."""
+    rest = buf.text[resume:]
+    if resume >= len(buf.text) and not buf.eof:
+        buf.pos = len(buf.text)
+        rest = ""
+        while buf.fill():
+            newline = buf.text.find("\n", buf.pos)
+            if newline >= 0:
+                rest = buf.text[newline + 1 :]
+                break
+            buf.pos = len(buf.text)
+    return io.BufferedReader(_Chained(rest.encode("utf-8", "surrogateescape"), buf.stream))
 
 
 def _decode_one(buf: _TextBuffer, source: str) -> tuple[Record, bool]:
@@ -242,24 +348,31 @@ def _decode_one(buf: _TextBuffer, source: str) -> tuple[Record, bool]:
         start = buf.pos
         can_grow = not buf.eof and len(buf.text) - start < HARD_MAX_RECORD
         try:
+            _value_problems.clear()
             value, end = _DECODER.raw_decode(buf.text, start)
         except json.JSONDecodeError as exc:
             if can_grow and (exc.pos >= len(buf.text) - 8 or "Unterminated" in exc.msg):
                 buf.fill()  # the value may just be cut by the end of the read chunk
                 continue
-            line = buf.advance_lines(min(exc.pos, len(buf.text)))
+            buf.failed_at = min(exc.pos, len(buf.text))  # where line-by-line reading may resume
+            line = buf.advance_lines(buf.failed_at)
             message = exc.msg.removesuffix(" at")
-            return Record(
-                source, line, b"", error=f"invalid JSON: {message} (column {exc.colno})"
-            ), True
-        except ValueError as exc:  # NaN/Infinity, or an integer too long to convert
-            return Record(source, buf.advance_lines(start), b"", error=f"invalid JSON: {exc}"), True
+            error = f"invalid JSON: {message} (column {exc.colno}){REST_NOT_READ}"
+            return Record(source, line, b"", error=error), True
+        except RecursionError:
+            error = f"invalid JSON: nested too deeply{REST_NOT_READ}"
+            return Record(source, buf.advance_lines(start), b"", error=error), True
         if end >= len(buf.text) and can_grow:
             buf.fill()  # a number at the very end of the chunk may continue in the next one
             continue
         line = buf.advance_lines(start)
         buf.pos = end
         span = buf.text[start:end]
+        if _value_problems:
+            problem = _value_problems[0]
+            _value_problems.clear()
+            raw = span.encode("utf-8", "surrogateescape")
+            return Record(source, line, raw, error=f"invalid JSON: {problem}"), False
         try:
             return Record(source, line, span.encode(), value), False
         except UnicodeEncodeError:

@@ -13,8 +13,15 @@ from typing import Any
 
 import orjson
 
+from inngest_cli.errors import one_line
 from inngest_cli.inputs import Record
-from inngest_cli.validation import MAX_EVENT_BYTES, event_problem, json_type, ts_hint
+from inngest_cli.validation import (
+    MAX_EVENT_BYTES,
+    canonical_fields,
+    event_problem,
+    json_type,
+    ts_hint,
+)
 
 # Fields that `GET /v1/events` adds and the Event API does not take: dropped on replay.
 SERVER_FIELDS = frozenset(
@@ -43,6 +50,11 @@ class Failure:
     raw: bytes
     reason: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        self.reason = one_line(self.reason)
+        if self.hint is not None:
+            self.hint = one_line(self.hint)
 
     def location(self) -> str:
         return f"{self.source}:{self.line}" if self.line else self.source
@@ -73,7 +85,7 @@ def exact_value(record: Record) -> Any:
         return record.value
     try:
         return json.loads(record.raw, parse_constant=_reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):
         return record.value
 
 
@@ -81,12 +93,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+class EncodeError(ValueError):
+    """A decoded value that cannot be written back as JSON (nested too deeply)."""
+
+
 def dumps(value: Any) -> bytes:
-    """Compact JSON; integers beyond 64 bits (which orjson refuses) go through the stdlib."""
+    """Compact JSON. What orjson refuses (integers beyond 64 bits, lone surrogates from `\\ud800`
+    escapes, nesting past 255 levels) goes through the stdlib, ASCII-escaped so it round-trips."""
     try:
         return orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        pass
+    try:
+        return json.dumps(value, separators=(",", ":")).encode()
+    except RecursionError:
+        raise EncodeError("nested too deeply to encode") from None
 
 
 def finish_event(
@@ -112,14 +133,21 @@ def finish_event(
             "256 KiB on Cloud's free "
             "plan (--max-event-bytes)",
         )
-    event_id = value.get("id")
-    return Event(source, line, body, raw, value["name"], event_id)
+    fields = canonical_fields(value)
+    return Event(source, line, body, raw, fields["name"], fields.get("id"))
 
 
 def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
     """Validate one input record and give its wire form."""
     if record.error is not None:
         return Failure(record.source, record.line, record.raw, record.error)
+    try:
+        return _shape(record, shaping)
+    except EncodeError as exc:
+        return Failure(record.source, record.line, record.raw, f"cannot re-encode: {exc}")
+
+
+def _shape(record: Record, shaping: Shaping) -> Event | Failure:
     value = record.value
     body: bytes | None = record.raw
     if shaping.name is not None:

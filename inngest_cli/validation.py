@@ -52,7 +52,9 @@ def event_problem(event: Any) -> str | None:
         if not isinstance(event, dict):
             return f"event must be a JSON object, not {json_type(event)}"
     if not _FIELDS.issuperset(event):
-        event = _as_go_decodes(event)
+        event, problem = _as_go_decodes(event)
+        if problem is not None:
+            return problem
     get = event.get
     name, data, user, ts = get("name"), get("data"), get("user"), get("ts")
     # fast path: the shape nearly every event has
@@ -73,32 +75,44 @@ def event_problem(event: Any) -> str | None:
 _FIELDS = frozenset(("name", "data", "user", "id", "ts", "v"))
 
 
-def _as_go_decodes(event: dict[str, Any]) -> dict[str, Any]:
-    """The event's fields as Go's encoding/json sees them: names match case-insensitively, and a
-    later key overrides an earlier one; unknown keys are ignored."""
+def canonical_fields(event: dict[str, Any]) -> dict[str, Any]:
+    """The event's fields under their own names (`{"NAME": ...}` is the name, as for Inngest)."""
+    return event if _FIELDS.issuperset(event) else _as_go_decodes(event)[0]
+
+
+def _as_go_decodes(event: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The event's fields as Go's encoding/json sees them, and the first type error among all of
+    its keys: names match case-insensitively, a later key overrides an earlier one, `null` leaves
+    a field alone, unknown keys are ignored, and a type error anywhere fails the event."""
     fields: dict[str, Any] = {}
+    problem = None
     for key, value in event.items():
-        lowered = key.lower()
-        if lowered in _FIELDS:
-            fields[lowered] = value
-    return fields
+        field = key if key in _FIELDS else key.lower()
+        if field not in _FIELDS or value is None:
+            continue
+        if problem is None:
+            problem = _type_problem(field, value)
+        fields[field] = value
+    return fields, problem
+
+
+def _type_problem(field: str, value: Any) -> str | None:
+    if field in ("name", "id", "v") and not isinstance(value, str):
+        return f"{field} must be a string, not {json_type(value)}"
+    if field in ("data", "user") and not isinstance(value, dict):
+        return f"{field} must be an object, not {json_type(value)}"
+    if field == "ts" and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"ts must be an integer (milliseconds since the epoch), not {json_type(value)}"
+    return None
 
 
 def _slow_problem(event: dict[str, Any]) -> str | None:
-    name = event.get("name")
-    if name is not None and not isinstance(name, str):
-        return f"name must be a string, not {json_type(name)}"
-    for field in ("data", "user"):
+    for field in ("name", "data", "user", "id", "v", "ts"):
         value = event.get(field)
-        if value is not None and not isinstance(value, dict):
-            return f"{field} must be an object, not {json_type(value)}"
-    for field in ("id", "v"):
-        value = event.get(field)
-        if value is not None and not isinstance(value, str):
-            return f"{field} must be a string, not {json_type(value)}"
-    ts = event.get("ts")
-    if ts is not None and (isinstance(ts, bool) or not isinstance(ts, int)):
-        return f"ts must be an integer (milliseconds since the epoch), not {json_type(ts)}"
+        problem = None if value is None else _type_problem(field, value)
+        if problem is not None:
+            return problem
+    name, ts = event.get("name"), event.get("ts")
     if not name:
         return "event name is empty"
     if name.lower().startswith(RESERVED_PREFIX):

@@ -8,9 +8,8 @@ must also be accepted by the server (`serve`'s parser, which follows Inngest's),
 passed client validation comes back as a 400.  The corpus is in tests/fuzz_corpus (see its
 README); the huge cases are generated here.
 
-Tests marked ``xfail(strict=True)`` assert the correct behaviour for a bug that is not fixed yet
-(in modules this test file's author does not own); they start failing, as XPASS, once it is fixed,
-and the marker should then go.
+Tests marked ``xfail(strict=True)`` assert what Inngest does where the client knowingly differs
+(see each marker's reason); they start failing, as XPASS, if that changes.
 """
 
 from __future__ import annotations
@@ -86,50 +85,18 @@ LINE_CASES = _line_cases()
 DOC_CASES = sorted(p.name for p in CORPUS.glob("doc-*"))
 
 
-def _bug(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"bug: {reason}")
+def _known(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"known limit: {reason}")
 
 
-# Known bugs, by case (see the module docstring).
-DEEP_ARRAY_BUG = _bug(
-    "inputs._decode_one lets RecursionError out of the stdlib decoder for a deeply nested "
-    "element of a JSON array (or a pretty/concatenated JSON stream)"
-)
-FOLDED_KEYS_BUG = _bug(
-    "payload.finish_event reads value['name'] although validation matched the name "
-    "case-insensitively: {\"NAME\":\"x\"} raises KeyError"
-)
-NEWLINE_BUG = _bug(
-    "validation puts the event name into the message as is, and cli/output.FailureReport prints "
-    "it raw: a name with a newline gives a two-line error (and can forge an 'error:' line)"
-)
-NONFINITE_BUG = _bug(
-    "inputs (JSON array/stream mode) accepts 1e400 as an infinite float and sends the event; "
-    "Inngest (and NDJSON mode) refuse numbers beyond float64"
+DEEP_REPLAY = _known(
+    "a replayed event (server fields dropped, so re-encoded) nested deeper than Python's "
+    "recursion limit (~1,000 levels) is reported as one failure instead of being sent"
 )
 
-REENCODE_BUG = _bug(
-    "payload re-encodes replayed records (server fields present) and --id-field/--ts-field "
-    "values with json.loads/json.dumps fallbacks that only catch ValueError/JSONEncodeError: "
-    "nesting near 1,000 levels raises RecursionError, a lone surrogate UnicodeEncodeError"
-)
 
-ARRAY_BUGS = {
-    "line-deep-1100": DEEP_ARRAY_BUG,
-    "gen-deep-array-100k": DEEP_ARRAY_BUG,
-    "gen-deep-object-100k": DEEP_ARRAY_BUG,
-    "gen-deep-closed-100k": DEEP_ARRAY_BUG,
-    "line-case-folded-keys": FOLDED_KEYS_BUG,
-    "line-newline-in-name": NEWLINE_BUG,
-    "line-huge-float": NONFINITE_BUG,
-    "line-replay-deep-1000": DEEP_ARRAY_BUG,
-    "line-replay-surrogate": REENCODE_BUG,
-}
-NDJSON_BUGS = {
-    "line-case-folded-keys": FOLDED_KEYS_BUG,
-    "line-newline-in-name": NEWLINE_BUG,
-    "line-replay-deep-1000": REENCODE_BUG,
-}
+ARRAY_BUGS: dict[str, pytest.MarkDecorator] = {}
+NDJSON_BUGS = {"line-replay-deep-1000": DEEP_REPLAY}
 
 
 def _params(bugs: dict[str, pytest.MarkDecorator]) -> list[Any]:
@@ -234,8 +201,8 @@ def test_json_array_element_is_reported_alone(name: str) -> None:
 
 
 @pytest.mark.parametrize(("field", "value", "fmt"), [
-    pytest.param("id", "[" * 1000 + "]" * 1000, "ndjson", marks=REENCODE_BUG),
-    pytest.param("id", '"\\ud800"', "json", marks=REENCODE_BUG),
+    pytest.param("id", "[" * 1000 + "]" * 1000, "ndjson"),
+    pytest.param("id", '"\\ud800"', "json"),
     pytest.param("ts", "9" * 5000, "json"),
     pytest.param("ts", "1e400", "json"),
     pytest.param("id", '"\\u0000"', "ndjson"),
@@ -261,10 +228,8 @@ def test_line_too_large_to_read_is_skipped_and_the_next_line_read() -> None:
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param("line-newline-in-name", marks=NEWLINE_BUG),
-    pytest.param("line-ansi-in-name", marks=_bug(
-        "control characters (ESC) from the input reach the terminal in error messages "
-        "(validation.py message, cli/output.FailureReport)")),
+    pytest.param("line-newline-in-name"),
+    pytest.param("line-ansi-in-name"),
 ])
 def test_errors_carry_no_control_characters(name: str) -> None:
     items = shaped(LINE_CASES[name]() + b"\n")
@@ -279,9 +244,7 @@ def test_errors_carry_no_control_characters(name: str) -> None:
 
 @pytest.mark.parametrize(("name", "fmt"), [
     # (As NDJSON that array is one line and one JSON error: its 1e400 is never decoded.)
-    pytest.param(n, fmt, marks=[NONFINITE_BUG] if n == "doc-array-hostile.json" and fmt != "ndjson"
-                 else [])
-    for n in DOC_CASES for fmt in FORMATS])
+    pytest.param(n, fmt) for n in DOC_CASES for fmt in FORMATS])
 def test_document_never_raises(name: str, fmt: Format) -> None:
     assert_well_formed(shaped((CORPUS / name).read_bytes(), fmt))
 
@@ -304,14 +267,10 @@ def test_mixed_ndjson_document() -> None:
 
 # A bad first line makes `auto` take the stream for pretty-printed JSON, where a syntax error ends
 # the source: the good NDJSON lines after it are then neither sent nor reported.
-FIRST_LINE_BUG = _bug(
-    "inputs.detect_format: an NDJSON stream whose first line is malformed is read as "
-    "pretty JSON, and the first syntax error silently drops every line after it"
-)
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=FIRST_LINE_BUG) for n in (
+    pytest.param(n) for n in (
         "line-nan", "line-trailing-garbage", "line-truncated", "line-nul-bytes",
         "line-random-1", "line-single-quotes", "line-html", "line-huge-int")
 ] + ["line-null", "line-string", "line-only-whitespace"])
@@ -344,8 +303,7 @@ def test_property_hostile_line_never_stops_an_ndjson_stream(line: bytes, fmt: Fo
 
 
 # Events as JSON text, valid JSON but hostile in every other way: duplicate keys, huge and tiny
-# numbers, escapes, deep nesting, wrong types.  (Lowercase "name" always comes first: the
-# case-folded-only form is FOLDED_KEYS_BUG above.)
+# numbers, escapes, deep nesting, wrong types.  (Lowercase "name" always comes first.)
 NUMBERS = st.one_of(
     st.integers(-(2**70), 2**70).map(str),
     st.sampled_from(["0", "-0", "1e3", "1E-3", "-1.5e+300", "1e-400", "5e-324", "0.0",
@@ -413,7 +371,7 @@ _GO_FIELDS: dict[str, Callable[[Any], bool]] = {
 
 def duplicate_fields(text: str) -> bool:
     """True when an event field occurs twice (names compared case-insensitively, as Go does),
-    where the client and Inngest part ways (DUPLICATE_FIELD_BUG)."""
+    where the client and Inngest part ways (EXACT_DUPLICATES)."""
     try:
         pairs = json.loads(text, object_pairs_hook=_Pairs)
     except (ValueError, RecursionError):
@@ -424,24 +382,23 @@ def duplicate_fields(text: str) -> bool:
     return len(fields) != len(set(fields))
 
 
-DUPLICATE_FIELD_BUG = _bug(
-    "validation._as_go_decodes (and orjson, for exact duplicates) keep only the last of "
-    "duplicate or case-folded fields; Go's decoder keeps the first type error (Inngest answers "
-    "400 to {\"name\":7,\"name\":\"a\"}, which the client passes) and a later null leaves a "
-    "field alone (Inngest takes {\"name\":\"a\",\"Name\":null}, which the client refuses)"
+EXACT_DUPLICATES = _known(
+    "JSON decoders (orjson, Python's json) keep only the last of two identical keys, so an "
+    "earlier type error or a later null is invisible; Go's decoder sees both. Case-folded "
+    "duplicates ({\"name\":7,\"Name\":\"a\"}) are decoded as Go does"
 )
 
 
 @pytest.mark.parametrize(("text", "inngest_accepts"), [
-    pytest.param('{"name":7,"name":"app/a"}', False, marks=DUPLICATE_FIELD_BUG),
-    pytest.param('{"name":7,"Name":"app/a"}', False, marks=DUPLICATE_FIELD_BUG),
-    pytest.param('{"name":"a","data":"x","DATA":{}}', False, marks=DUPLICATE_FIELD_BUG),
-    pytest.param('{"name":"a","ts":"1","ts":1700000000000}', False, marks=DUPLICATE_FIELD_BUG),
+    pytest.param('{"name":7,"name":"app/a"}', False, marks=EXACT_DUPLICATES),
+    ('{"name":7,"Name":"app/a"}', False),
+    ('{"name":"a","data":"x","DATA":{}}', False),
+    pytest.param('{"name":"a","ts":"1","ts":1700000000000}', False, marks=EXACT_DUPLICATES),
     ('{"name":"","name":"app/a"}', True),
     ('{"name":"a","data":{},"data":{"x":1}}', True),
     ('{"name":"a","Data":{"x":1},"data":"x"}', False),
-    pytest.param('{"name":"app/a","Name":null}', True, marks=DUPLICATE_FIELD_BUG),
-    pytest.param('{"name":"app/a","name":null}', True, marks=DUPLICATE_FIELD_BUG),
+    ('{"name":"app/a","Name":null}', True),
+    pytest.param('{"name":"app/a","name":null}', True, marks=EXACT_DUPLICATES),
 ])
 def test_duplicate_fields_as_inngest_decodes_them(text: str, inngest_accepts: bool) -> None:
     """(`serve` agrees with Inngest on the case-folded ones; for exact duplicates it keeps only
@@ -469,7 +426,7 @@ def test_property_client_and_server_agree(events: list[str], layout: str) -> Non
     assert len(items) == len(events)
     for item, text in zip(items, events, strict=True):
         if duplicate_fields(text):
-            continue  # DUPLICATE_FIELD_BUG
+            continue  # EXACT_DUPLICATES
         if isinstance(item, Event):
             assert_server_accepts(item)
         else:
@@ -486,7 +443,7 @@ def test_property_batches_of_hostile_events_are_what_the_server_takes(
 ) -> None:
     """Packed batches keep every accepted event once, in order, within the limits (a lone
     oversize event goes alone), and the server takes each batch whole."""
-    events = [e for e in events if not duplicate_fields(e)]  # DUPLICATE_FIELD_BUG
+    events = [e for e in events if not duplicate_fields(e)]  # EXACT_DUPLICATES
     accepted = [i for i in shaped("\n".join(events).encode(), "ndjson") if isinstance(i, Event)]
     limits = Limits(max_request_bytes=max_bytes, max_batch=max_batch)
     out: list[Event] = []
@@ -538,33 +495,34 @@ def test_property_field_items_give_an_item_or_a_one_line_usage_error(tokens: lis
             assert root not in event or isinstance(event[root], dict)
 
 
-NEWLINE_ITEM_BUG = _bug(
-    "fielditems puts parts of the token into messages and hints as is (hint 'e.g. "
-    "data.<key><sep><value>', apply_items' '<path> is not an object', 'cannot read <path>'): "
-    "a newline in the token splits the error"
-)
 
 
 @pytest.mark.parametrize("tokens", [
-    pytest.param(["data=a\nerror: injected"], id="hint-value", marks=NEWLINE_ITEM_BUG),
-    pytest.param(["x\ny=1"], id="hint-key", marks=NEWLINE_ITEM_BUG),
-    pytest.param(["data.a\nb=1", "data.a\nb.c=2"], id="not-an-object", marks=NEWLINE_ITEM_BUG),
-    pytest.param(["data.x=@/nonexistent\nerror: injected"], id="file", marks=NEWLINE_ITEM_BUG),
+    pytest.param(["data=a\nerror: injected"], id="hint-value"),
+    pytest.param(["x\ny=1"], id="hint-key"),
+    pytest.param(["data.a\nb=1", "data.a\nb.c=2"], id="not-an-object"),
+    pytest.param(["data.x=@/nonexistent\nerror: injected"], id="file"),
     pytest.param(["data.x:={\n"], id="json"),
-    pytest.param(["\n=\n"], id="empty-key", marks=NEWLINE_ITEM_BUG),
+    pytest.param(["\n=\n"], id="empty-key"),
     pytest.param(["data.=\n"], id="empty-key-in-path"),
 ])
 def test_field_item_errors_are_one_line(tokens: list[str]) -> None:
     assert _items_outcome(tokens) is None
 
 
-@given(st.text(max_size=30))
+def test_field_item_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_item("data.k=\udcff")
+    assert caught.value.message == "field item 'data.k=\\udcff': not valid UTF-8"
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
 @example("\x00")
-@example("\udcff")
 @example("@not-a-file")
 @example("a\\.b=c:=d")
 def test_property_any_text_value_is_kept_as_is(value: str) -> None:
-    """After `=`, the value is taken literally (a leading `@` escaped as `\\@`)."""
+    """After `=`, the value is taken literally (a leading `@` escaped as `\\@`). Lone
+    surrogates, which stand for argv bytes that are not UTF-8, are refused instead (below)."""
     if value.startswith("\\@"):
         return  # `\@...` is the escape for a literal `@...`
     token = "data.k=" + ("\\" + value if value.startswith("@") else value)
@@ -680,11 +638,11 @@ def _depth(value: Any) -> int:
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param("line-case-folded-keys", marks=FOLDED_KEYS_BUG),
-    pytest.param("line-newline-in-name", marks=NEWLINE_BUG),
-    pytest.param("line-replay-deep-1000", marks=REENCODE_BUG),
+    pytest.param("line-case-folded-keys"),
+    pytest.param("line-newline-in-name"),
+    pytest.param("line-replay-deep-1000"),
 ])
-def test_cli_hostile_line_with_a_known_bug(fault_server: Any, tmp_path: Path, name: str) -> None:
+def test_cli_hostile_line_is_reported_alone(fault_server: Any, tmp_path: Path, name: str) -> None:
     server = fault_server()
     data = good(1) + b"\n" + LINE_CASES[name]() + b"\n" + good(3) + b"\n"
     failed_out = tmp_path / "failed.ndjson"
@@ -698,7 +656,6 @@ def test_cli_hostile_line_with_a_known_bug(fault_server: Any, tmp_path: Path, na
                    if e.get("name") == "test/good") == Counter([1, 3])
 
 
-@DEEP_ARRAY_BUG
 def test_cli_deep_json_array_is_an_error_not_a_traceback(fault_server: Any) -> None:
     """Deep nesting in a JSON array element: one error line, the elements before it sent."""
     server = fault_server()
@@ -712,17 +669,12 @@ def test_cli_deep_json_array_is_an_error_not_a_traceback(fault_server: Any) -> N
     assert [e["data"]["seq"] for e in server.state()["events"]] == [1]
 
 
-FLAG_ENCODE_BUG = _bug(
-    "cli/send._flag_event: orjson.dumps(event) is not guarded: field items nested deeper than "
-    "orjson's 254 levels, or a value with a lone surrogate (non-UTF-8 bytes in argv), raise "
-    "TypeError with a traceback"
-)
 
 
 @pytest.mark.parametrize("item", [
-    pytest.param("data." + ".".join(["k"] * 300) + "=1", id="deep-path", marks=FLAG_ENCODE_BUG),
-    pytest.param("data.x:=" + "[" * 300 + "]" * 300, id="deep-json", marks=FLAG_ENCODE_BUG),
-    pytest.param(b"data.x=\xff", id="non-utf8-argv", marks=FLAG_ENCODE_BUG),
+    pytest.param("data." + ".".join(["k"] * 300) + "=1", id="deep-path"),
+    pytest.param("data.x:=" + "[" * 300 + "]" * 300, id="deep-json"),
+    pytest.param(b"data.x=\xff", id="non-utf8-argv"),
     pytest.param("data.x:=" + "[" * 100_000, id="deep-invalid-json"),
     pytest.param("data.x:=" + "9" * 5000, id="huge-int"),
     pytest.param("data.x:=NaN", id="nan"),

@@ -283,7 +283,9 @@ def test_truncated_element(read: Reader) -> None:
 def test_array_missing_comma(read: Reader) -> None:
     records = read(b'[{"a":1} {"b":2}]')
     assert [(r.value, r.error) for r in records] == [
-        ({"a": 1}, None), (None, "invalid JSON: expected ',' or ']', found '{'"),
+        ({"a": 1}, None),
+        (None, "invalid JSON: expected ',' or ']', found '{'"
+               " (the rest of this input was not read)"),
     ]
 
 

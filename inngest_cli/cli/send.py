@@ -91,6 +91,9 @@ def _flag_event(
     from inngest_cli.fielditems import apply_items, parse_item
     from inngest_cli.timeparse import TimeValueError, parse_time_ms
 
+    for flag, text in (("--name", name), ("--id", event_id), ("--v", v)):
+        if text is not None and not _is_utf8(text):
+            raise UsageError(f"{flag}: not valid UTF-8")
     event: dict[str, Any] = {"name": name}
     if data is not None:
         event["data"] = _json_object_flag(data, "--data")
@@ -107,6 +110,15 @@ def _flag_event(
             raise UsageError(f"--ts: {exc}") from None
     apply_items(event, [parse_item(token) for token in items])
     return event
+
+
+def _is_utf8(text: str) -> bool:
+    """False for arguments holding bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _FIELD_FLAGS = {
@@ -444,10 +456,13 @@ def send(
     with ExitStack() as stack:
         if flags_mode:
             assert name is not None
-            import orjson
+            from inngest_cli.payload import EncodeError, dumps
 
             event = _flag_event(name, data, items, event_id, ts, v, user)
-            body = orjson.dumps(event)
+            try:
+                body = dumps(event)
+            except EncodeError as exc:
+                raise UsageError(f"field items: {exc}") from None
             result = finish_event(event, body, "flags", 0, shaping, body)
             if isinstance(result, Failure):
                 raise UsageError(_flag_problem(result.reason), hint=result.hint)
