@@ -96,10 +96,6 @@ def _describe(exc: BaseException, connecting: bool) -> str:
     return f"{name}: {detail}"
 
 
-class _Stale(Exception):
-    """A reused connection failed before any reply: the server had closed it."""
-
-
 class PooledTransport:
     """Kept-alive http.client connections, one per thread at a time (thread-safe)."""
 
@@ -147,15 +143,7 @@ class PooledTransport:
             raise TransportError(f"UnsupportedProtocol: {parts.scheme!r} URL")
         key = (parts.scheme, parts.hostname, parts.port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn = self._take(key)
-        if conn.sock is None:
-            return self._exchange(key, conn, target, body, headers)
-        try:
-            return self._exchange(key, conn, target, body, headers, stale_ok=True)
-        except _Stale:
-            # A kept-alive connection the server closed just as we reused it: nothing was
-            # answered, so send once more on a fresh one (the ID seed makes a repeat harmless).
-            return self._exchange(key, self._new(*key), target, body, headers)
+        return self._exchange(key, self._take(key), target, body, headers)
 
     def _exchange(
         self,
@@ -164,10 +152,8 @@ class PooledTransport:
         target: str,
         body: bytes,
         headers: Mapping[str, str],
-        stale_ok: bool = False,
     ) -> Response:
         connecting = conn.sock is None
-        answered = False
         try:
             if connecting:
                 conn.connect()
@@ -176,13 +162,9 @@ class PooledTransport:
                     conn.sock.settimeout(self.timeout)
             conn.request("POST", target, body=body, headers=dict(headers))
             reply = conn.getresponse()
-            answered = True
             content = reply.read()
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
-            stale = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-            if stale_ok and not answered and isinstance(exc, stale):
-                raise _Stale from None
             raise TransportError(_describe(exc, connecting)) from None
         if reply.will_close:
             conn.close()
