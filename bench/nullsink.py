@@ -18,6 +18,7 @@ IDS = [f"01JQDAE4RQF8MBCR55T{i:07d}" for i in range(5000)]
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
     server: Sink
 
     def log_message(self, format: str, *args: Any) -> None:
