@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from inngest_cli.validation import MAX_EVENTS_PER_REQUEST
 
@@ -45,28 +45,23 @@ def encode_batch(events: Sequence[Sized]) -> bytes:
     return b"[" + b",".join(e.body for e in events) + b"]"
 
 
-def _body_length(item: Any) -> int | None:
-    return len(item.body)
-
-
-def pack(
-    items: Iterable[T], limits: Limits, size_of: Callable[[T], int | None] = _body_length
-) -> Iterator[list[T]]:
+def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
     """Yield lists of items, in input order, each within both limits.
 
-    ``size_of`` gives an item's body length, or None for an item that rides along in order
-    without going on the wire (a failure report between events). An event that alone exceeds
-    the byte limit still goes out, alone: it has already passed the per-event size check, and
-    only the server can say whether it takes a request that large.
+    An item's wire size is its `body`; an item without one (a failure report between events)
+    rides along in order without counting. An event that alone exceeds the byte limit still goes
+    out, alone: it has already passed the per-event size check, and only the server can say
+    whether it takes a request that large.
     """
     batch: list[T] = []
     size = 2
     count = 0
     for item in items:
-        length = size_of(item)
-        if length is None:
+        body = getattr(item, "body", None)
+        if body is None:
             batch.append(item)
             continue
+        length = len(body)
         added = length + (1 if count else 0)
         if count and (size + added > limits.max_request_bytes or count >= limits.max_batch):
             yield batch

@@ -101,11 +101,6 @@ def seed_for(base: IdSeed | None, events: list[Event]) -> IdSeed:
     return base.derive(f"{first.source}\0{first.line}\0{len(events)}".encode())
 
 
-def body_size(item: Item) -> int | None:
-    """For `batching.pack`: an event's wire size; failures ride along in order (None)."""
-    return len(item.body) if isinstance(item, Event) else None
-
-
 class Sender:
     """Sends a stream of Events and Failures (from validation) with the guarantees above.
 
@@ -154,7 +149,7 @@ class Sender:
         window = max(1, self.options.concurrency)
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         try:
-            for batch in pack(self._read(items), self.options.limits, body_size):
+            for batch in pack(self._read(items), self.options.limits):
                 if self._interrupted.is_set() or self._halt.is_set():
                     break
                 if self.options.on_error == "stop" and isinstance(batch[-1], Failure):

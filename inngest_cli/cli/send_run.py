@@ -74,12 +74,12 @@ def dry_run(
     from inngest_cli.ids import SEED_HEADER, IdSeed
     from inngest_cli.payload import Failure
     from inngest_cli.redact import mask
-    from inngest_cli.sender import Stats, body_size
+    from inngest_cli.sender import Stats
 
     stats = Stats()
     report = FailureReport(failed_out)
     number = 0
-    for items in pack(stream, limits, body_size):
+    for items in pack(stream, limits):
         for failure in (item for item in items if isinstance(item, Failure)):
             stats.failed += 1
             report(failure)
