@@ -166,20 +166,21 @@ class FaultServer:
         self.proc.communicate()
 
 
-@pytest.fixture
-def fault_server() -> Iterator[Any]:
+def _support_servers(script: Path) -> Iterator[Any]:
+    """A factory starting a tests/support server script with the given flags; all are stopped
+    at the end of the test."""
     started: list[FaultServer] = []
 
     def factory(*args: str) -> FaultServer:
         proc = subprocess.Popen(
-            [sys.executable, str(FAULT_SERVER), *args],
+            [sys.executable, str(script), *args],
             stdout=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
         )
         assert proc.stdout is not None
         match = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
-        assert match, "fault server did not start"
+        assert match, f"{script.name} did not start"
         server = FaultServer(proc, match.group(0))
         started.append(server)
         return server
@@ -187,6 +188,12 @@ def fault_server() -> Iterator[Any]:
     yield factory
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def fault_server() -> Iterator[Any]:
+    """Start tests/support/faultserver.py with the given flags (see its docstring)."""
+    yield from _support_servers(FAULT_SERVER)
 
 
 def ndjson_events(count: int, name: str = "test/seq", start: int = 0) -> str:
@@ -203,22 +210,4 @@ RUN_SERVER = Path(__file__).parent / "support" / "runserver.py"
 def run_server() -> Iterator[Any]:
     """Start tests/support/runserver.py (a REST v1 server with scripted runs; see its docstring)
     with the given flags; `state()` returns the /v1 queries and Authorization headers it saw."""
-    started: list[FaultServer] = []
-
-    def factory(*args: str) -> FaultServer:
-        proc = subprocess.Popen(
-            [sys.executable, str(RUN_SERVER), *args],
-            stdout=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        assert proc.stdout is not None
-        match = re.search(r"http://127\.0\.0\.1:\d+", proc.stdout.readline())
-        assert match, "run server did not start"
-        server = FaultServer(proc, match.group(0))
-        started.append(server)
-        return server
-
-    yield factory
-    for server in started:
-        server.stop()
+    yield from _support_servers(RUN_SERVER)

@@ -174,20 +174,13 @@ def get_event(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
-    from inngest_cli.restmodel import text
     from inngest_cli.waiting import wait_for_event
 
     fmt = output_format(output)
     event_id = check_id(event_id, "EVENT_ID")
     with Connection(api_url, signing_key, env, dev, verbose).open() as api:
         event = wait_for_event(api, event_id, wait) if wait else api.get_event(event_id)
-    if fmt == "table":
-        render.event_detail(event)
-    elif fmt == "ids":
-        Stdout.write(text(event, "internal_id") + "\n")
-    else:
-        render.write_json(event)
+    render.one(event, fmt, render.event_detail, "internal_id")
     return int(ExitCode.OK)
 
 

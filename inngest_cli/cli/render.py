@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inngest_cli.cli.console import Stdout, settings
@@ -274,6 +274,18 @@ def run_detail(run: Mapping[str, Any]) -> None:
     ]
     output = field(run, "output")
     _detail(rows, "OUTPUT", output, output is not None)
+
+
+def one(
+    obj: Mapping[str, Any], fmt: str, detail: Callable[[Mapping[str, Any]], None], id_field: str
+) -> None:
+    """One event or run: its detail view (table), its ID (ids), or the object (json/ndjson)."""
+    if fmt == "table":
+        detail(obj)
+    elif fmt == "ids":
+        Stdout.write(text(obj, id_field) + "\n")
+    else:
+        write_json(obj)
 
 
 def _utc(ms: int | None) -> str:

@@ -45,17 +45,10 @@ def get_run(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
-    from inngest_cli.restmodel import text
 
     fmt = output_format(output)
     run_id = check_id(run_id, "RUN_ID")
     with Connection(api_url, signing_key, env, dev, verbose).open() as api:
         run = api.get_run(run_id)
-    if fmt == "table":
-        render.run_detail(run)
-    elif fmt == "ids":
-        Stdout.write(text(run, "run_id") + "\n")
-    else:
-        render.write_json(run)
+    render.one(run, fmt, render.run_detail, "run_id")
     return int(ExitCode.OK)
