@@ -148,18 +148,26 @@ class Sender:
         pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
         window = max(1, self.options.concurrency)
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
+        unsent: _Delivered | None = None  # read, but not to be sent: reported after the rest
         try:
             for batch in pack(self._read(items), self.options.limits):
-                if self._interrupted.is_set() or self._halt.is_set():
+                if self._interrupted.is_set():
+                    break  # not reported: a resumed run sends it
+                if self._halt.is_set():
+                    unsent = self._not_sent(batch, "not sent: the run was stopped")
                     break
                 if self.options.on_error == "stop" and isinstance(batch[-1], Failure):
-                    self._emit(self._stopped(batch))
+                    self.stats.stopped_at = batch[-1].location()
+                    unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
                     break
                 pending.append((pool.submit(self._deliver, batch), batch))
                 while pending and (len(pending) >= window or pending[0][0].done()):
                     self._emit(self._wait(*pending.popleft()))
             while pending:
                 self._emit(self._wait(*pending.popleft()))
+            if unsent is not None:
+                self._stop.set()
+                self._emit(unsent)
         finally:
             pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
             self.stats.finished = time.monotonic()
@@ -170,9 +178,12 @@ class Sender:
         return self.stats
 
     def _read(self, items: Iterable[Item]) -> Iterator[Item]:
+        """The input until a stop: checked before taking an item, so none is taken and lost."""
         stop_on_error = self.options.on_error == "stop"
-        for item in items:
-            if self._stop.is_set():
+        iterator = iter(items)
+        while not self._stop.is_set():
+            item = next(iterator, None)
+            if item is None:
                 return
             yield item
             if stop_on_error and isinstance(item, Failure):
@@ -192,16 +203,13 @@ class Sender:
         except TimeoutError:
             return _Delivered(items=batch, abandoned=True)
 
-    def _stopped(self, batch: list[Item]) -> _Delivered:
-        """--on-error stop: the events read before the failure are not sent."""
-        failure = batch[-1]
-        assert isinstance(failure, Failure)
-        self.stats.stopped_at = failure.location()
-        self._stop.set()
+    @staticmethod
+    def _not_sent(batch: list[Item], reason: str) -> _Delivered:
+        """A batch that will not go out: its events fail with ``reason``, failures stay as read."""
         out = _Delivered(items=batch)
-        for item in batch[:-1]:
+        for item in batch:
             if isinstance(item, Event):
-                out.results[id(item)] = _fail(item, STOPPED.format(failure.location()))
+                out.results[id(item)] = _fail(item, reason)
         return out
 
     def _emit(self, delivered: _Delivered) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from inngest_cli.batching import Limits
-from inngest_cli.errors import Interrupted
+from inngest_cli.errors import AuthError, Interrupted
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
@@ -129,3 +130,25 @@ def test_413_splits_and_lowers_the_cap() -> None:
     assert [line for line, _ in accepted] == list(range(1, 9))
     assert failed == []
     assert limits.max_request_bytes <= 40 + 13
+
+
+class Unauthorized:
+    def post(self, body: bytes, seed: IdSeed, count: int) -> Reply:
+        return Reply(Outcome.FATAL, 401, [], "Event key not found", auth=True)
+
+
+def test_every_event_read_is_reported_when_a_fatal_reply_ends_the_run() -> None:
+    read: list[int] = []
+
+    def source() -> Iterator[Event | Failure]:
+        for event in events(40):
+            read.append(event.line)
+            yield event
+
+    failed: list[int] = []
+    sender = Sender(Unauthorized(), SendOptions(concurrency=2, limits=Limits(max_batch=5)),
+                    on_accepted=lambda e, i: None, on_failure=lambda f: failed.append(f.line))
+    with pytest.raises(AuthError):
+        sender.run(source())
+    assert failed == read  # in input order, none dropped, none twice
+    assert len(read) < 40  # reading stopped early
