@@ -116,6 +116,14 @@ def _global(
         profiles.active()  # a --profile that is not in the file is a usage error, whatever runs
 
 
+def _print_traceback() -> None:
+    """With --debug: the current exception's traceback on stderr, keys masked."""
+    if settings.debug:
+        import traceback
+
+        from inngest_cli.redact import redact
+
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -123,12 +131,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="inngest-cli", standalone_mode=False)
     except InngestCLIError as error:
-        if settings.debug:
-            import traceback
-
-            from inngest_cli.redact import redact
-
-            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        _print_traceback()
         print_error(error.message, error.hint)
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
@@ -151,12 +154,9 @@ def run(argv: list[str] | None = None) -> int:
         Stdout.gone()
         return int(ExitCode.OK)
     except Exception as error:  # a bug: one line; the traceback with --debug (keys masked)
-        import traceback
-
         from inngest_cli.redact import redact
 
-        if settings.debug:
-            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        _print_traceback()
         print_error(
             redact(f"unexpected {type(error).__name__}: {error}"),
             "this is a bug in inngest-cli; --debug shows where (keys stay masked)",

@@ -35,6 +35,7 @@ from inngest_cli.redact import mask
 from inngest_cli.server import rest
 from inngest_cli.server.ingest import IdAllocator, parse_body
 from inngest_cli.server.store import EventQuery, EventRow, Store, StoreError
+from inngest_cli.timeparse import now_ms
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -387,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reply(refused.status, refused.body, _TEXT)
             else:
                 self.connection.settimeout(self.server.config.idle_timeout)  # for the reply
-                self._route(path, body)
+                self._route(path, split.query, body)
         except (_ClientGone, OSError):  # gone, reset, or too slow (TimeoutError)
             self.close_connection = True
             return
@@ -490,7 +491,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routing ----------------------------------------------------------------------------
 
-    def _route(self, path: str, body: bytes) -> None:
+    def _route(self, path: str, query: str, body: bytes) -> None:
         method = self.command
         if (method == "OPTIONS" and self.headers.get("Origin")
                 and self.headers.get("Access-Control-Request-Method")):
@@ -508,7 +509,7 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[0] == "v1":
             if self.server.auth and not self.server.auth.allows(self.headers.get("Authorization")):
                 return self._reply(401, _AUTH_FAILED, _TEXT)
-            return self._v1(method, [unquote(p) for p in parts[1:]])
+            return self._v1(method, [unquote(p) for p in parts[1:]], query)
         return self._reply(404, _NOT_FOUND, _TEXT)
 
     def _preflight(self) -> None:
@@ -525,7 +526,7 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server
         if server.event_keys and key not in server.event_keys:
             return self._reply(401, _EVENT_KEY_NOT_FOUND, _JSON)
-        received = rest.now_ms()
+        received = now_ms()
         accepted, error = parse_body(body)
         ids: list[str] = []
         if accepted:
@@ -557,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- /v1 --------------------------------------------------------------------------------
 
-    def _v1(self, method: str, parts: list[str]) -> None:
+    def _v1(self, method: str, parts: list[str], query: str) -> None:
         route = _match_v1(parts)
         if route is None:
             return self._reply(404, _NOT_FOUND, _TEXT)
@@ -566,7 +567,7 @@ class _Handler(BaseHTTPRequestHandler):
         kind, ident = route
         store = self.server.store
         if kind == "events":
-            return self._list_events()
+            return self._list_events(query)
         if kind in ("event", "event_runs"):
             internal_id = rest.parse_ulid(ident)
             if internal_id is None:
@@ -586,15 +587,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(500, f"Unable to load function run: {run_id}")
         return self._ok(rest.run_object(run), 3)
 
-    def _list_events(self) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query,
-                                               keep_blank_values=True).items()}
+    def _list_events(self, query_string: str) -> None:
+        query = {k: v[0] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
         cursor = None
         if query.get("cursor"):
             cursor = rest.parse_ulid(query["cursor"])
             if cursor is None:
                 return self._error(400, "Invalid cursor query parameter")
-        now = rest.now_ms()
+        now = now_ms()
         after, before = now - rest.DEFAULT_WINDOW_MS, now
         if query.get("received_after"):
             parsed = rest.parse_time(query["received_after"])

@@ -24,6 +24,7 @@ from inngest_cli.ids import IdSeed, encode_ulid
 from inngest_cli.validation import (
     MAX_EVENT_BYTES,
     MAX_EVENTS_PER_REQUEST,
+    canonical_fields,
     event_problem,
     size_problem,
 )
@@ -153,12 +154,7 @@ def check_event(obj: Any) -> tuple[Accepted | None, str | None]:
             return None, (f"json: cannot unmarshal {_go_kind(value, field)} into Go struct field "
                           f"raw.{field} of type {_GO_TYPES[field]}")
     if folded:  # later keys win and null leaves a field alone, as in Go
-        event: dict[str, Any] = {}
-        for key, value in obj.items():
-            field = key if key in _FIELD_TYPES else key.lower()
-            if field in _FIELD_TYPES and value is not None:
-                event[field] = value
-        obj = event
+        obj = canonical_fields(obj)
     problem = event_problem(obj)
     if problem is not None:
         return None, problem

@@ -48,10 +48,6 @@ def go_json(value: Any) -> bytes:
 # -- time -------------------------------------------------------------------------------------
 
 
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def rfc3339_ms(ms: int) -> str:
     """Go's RFC3339Nano for a millisecond UTC time: trailing zeros of the fraction dropped."""
     seconds, millis = divmod(ms, 1000)
