@@ -37,6 +37,7 @@ MAX_RETRY_AFTER = 30.0
 _SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
 _BIG_INT = re.compile(rb"\d{19}")
 _RUN_NOT_FOUND = "unable to load function run"
+_WRONG_URL_HINT = "check --api-url / INNGEST_API_BASE_URL: is an Inngest server there?"
 
 Trace = Callable[[str], None]
 
@@ -313,10 +314,10 @@ class RestAPI:
             return RemoteError(
                 f"{what}: HTTP {status} but {message}",
                 status=status,
-                hint="check --api-url / INNGEST_API_BASE_URL: is an Inngest server there?",
+                hint=_WRONG_URL_HINT,
             )
         if status == 404:
-            hint = "check --api-url / INNGEST_API_BASE_URL: is an Inngest server there?"
+            hint = _WRONG_URL_HINT
         return RemoteError(f"{what}: HTTP {status}: {message}", status=status, hint=hint)
 
     def close(self) -> None:

@@ -31,6 +31,12 @@ def print_warning(message: str) -> None:
     sys.stderr.flush()
 
 
+def stderr_line(line: str) -> None:
+    """One line on stderr, always (traces, request logs, run reports)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def info(message: str) -> None:
     """A diagnostic line on stderr (summaries, progress notes); silenced by --quiet."""
     if not settings.quiet:

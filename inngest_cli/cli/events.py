@@ -120,7 +120,7 @@ def list_events(
                     break
             writer.close()
         else:
-            _stream(events, fmt)
+            _stream(events, fmt, "internal_id")
     return int(ExitCode.OK)
 
 
@@ -133,16 +133,13 @@ def _time(value: str, flag: str, now: int) -> int:
         raise UsageError(f"{flag}: {exc}") from None
 
 
-def _stream(events: Iterable[dict[str, Any]], fmt: str) -> None:
+def _stream(objects: Iterable[dict[str, Any]], fmt: str, id_field: str) -> None:
+    """ndjson or ids, one object per line, until stdout is closed."""
     from inngest_cli.cli import render
     from inngest_cli.cli.console import Stdout
-    from inngest_cli.restmodel import text
 
-    for event in events:
-        if fmt == "ids":
-            Stdout.write(text(event, "internal_id") + "\n")
-        else:
-            render.write_json(event)
+    for obj in objects:
+        render.write_item(obj, fmt, id_field)
         if Stdout.closed:  # `| head`: stop paging
             return
 
@@ -202,9 +199,7 @@ def event_runs(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
     from inngest_cli.cli.console import info as note
-    from inngest_cli.restmodel import text
 
     fmt = output_format(output)
     event_id = check_id(event_id, "EVENT_ID")
@@ -218,8 +213,7 @@ def event_runs(
     elif fmt == "json":
         render.write_json(runs)
     else:
-        for run in runs:
-            Stdout.write(text(run, "run_id") + "\n" if fmt == "ids" else render.json_line(run))
+        _stream(runs, fmt, "run_id")
     return int(ExitCode.OK)
 
 
@@ -284,7 +278,6 @@ def _follow(api: Any, name: str | None, fmt: str, interval: float) -> None:
 
     from inngest_cli.cli import render
     from inngest_cli.cli.console import Stdout
-    from inngest_cli.restmodel import text
     from inngest_cli.tail import EventFollower
 
     follower = EventFollower(api, name)
@@ -294,8 +287,6 @@ def _follow(api: Any, name: str | None, fmt: str, interval: float) -> None:
         for event in follower.poll():
             if fmt == "table":
                 Stdout.write(render.event_line(event))
-            elif fmt == "ids":
-                Stdout.write(text(event, "internal_id") + "\n")
             else:
-                render.write_json(event)
+                render.write_item(event, fmt, "internal_id")
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -9,6 +9,7 @@ from typing import IO, Any, Literal
 import orjson
 
 from inngest_cli.cli.console import Stdout, settings
+from inngest_cli.cli.console import info as note
 from inngest_cli.payload import Event, Failure
 from inngest_cli.sender import Stats
 
@@ -85,12 +86,6 @@ def render_table(rows: list[tuple[str, str, str]]) -> None:
     for name, event_id, returned in rows:
         table.add_row(*((name, event_id, returned) if with_ids else (name, returned)))
     Console(file=sys.stdout, no_color=settings.no_color, highlight=False).print(table)
-
-
-def note(message: str) -> None:
-    if not settings.quiet:
-        sys.stderr.write(message + "\n")
-        sys.stderr.flush()
 
 
 class FailureReport:

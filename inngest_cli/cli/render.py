@@ -88,9 +88,13 @@ def preview(value: Any) -> str:
     return body if len(body) <= PREVIEW_CHARS else body[:PREVIEW_CHARS] + "…"
 
 
+def _color() -> bool:
+    """Colour only on a terminal, and not with --no-color / NO_COLOR."""
+    return Stdout.isatty() and not settings.no_color
+
+
 def status_style(run_status: str) -> str | None:
-    color = Stdout.isatty() and not settings.no_color
-    return STATUS_STYLES.get(run_status) if color else None
+    return STATUS_STYLES.get(run_status) if _color() else None
 
 
 # -- rich ---------------------------------------------------------------------------------
@@ -103,7 +107,7 @@ def _width() -> int:
 def _console(width: int | None = None) -> Console:
     from rich.console import Console
 
-    color = Stdout.isatty() and not settings.no_color
+    color = _color()
     return Console(
         file=io.StringIO(),
         width=max(_width(), width or 0),
@@ -208,7 +212,7 @@ def _pretty(value: Any) -> RenderableType:
     from rich.json import JSON
     from rich.text import Text
 
-    if Stdout.isatty() and not settings.no_color:
+    if _color():
         return JSON(dumps(value).decode())
     import json
 
@@ -282,7 +286,13 @@ def one(
     """One event or run: its detail view (table), its ID (ids), or the object (json/ndjson)."""
     if fmt == "table":
         detail(obj)
-    elif fmt == "ids":
+    else:
+        write_item(obj, fmt, id_field)
+
+
+def write_item(obj: Mapping[str, Any], fmt: str, id_field: str) -> None:
+    """One event or run on a line of its own: its ID (ids), else the object as compact JSON."""
+    if fmt == "ids":
         Stdout.write(text(obj, id_field) + "\n")
     else:
         write_json(obj)

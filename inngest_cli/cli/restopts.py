@@ -3,7 +3,6 @@ and the one way those commands open a client."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +12,7 @@ import typer
 from inngest_cli.errors import UsageError
 
 if TYPE_CHECKING:
+    from inngest_cli.config import APIConfig
     from inngest_cli.restapi import RestAPI
 
 CONN = "Connection"
@@ -89,7 +89,6 @@ class Connection:
 
     def open(self) -> RestAPI:
         from inngest_cli.config import resolve_api
-        from inngest_cli.restapi import RestAPI
 
         config = resolve_api(
             signing_key=self.signing_key,
@@ -97,15 +96,17 @@ class Connection:
             dev="1" if self.dev else None,
             api_url=self.api_url,
         )
-        from inngest_cli.cli.console import settings
-
-        verbose = self.verbose or settings.verbose
-        return RestAPI(config, trace=_trace if verbose else None, verify=not settings.insecure)
+        return open_api(config, verbose=self.verbose)
 
 
-def _trace(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+def open_api(config: APIConfig, *, verbose: bool = False) -> RestAPI:
+    """A client for ``config`` as the global flags ask: requests traced on stderr with
+    --verbose, TLS certificates not verified with --insecure."""
+    from inngest_cli.cli.console import settings, stderr_line
+    from inngest_cli.restapi import RestAPI
+
+    trace = stderr_line if verbose or settings.verbose else None
+    return RestAPI(config, trace=trace, verify=not settings.insecure)
 
 
 def output_format(

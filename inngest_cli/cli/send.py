@@ -484,7 +484,7 @@ def send(
                 on_error=on_error,
             )
             if resume.complete:
-                from inngest_cli.cli.output import note
+                from inngest_cli.cli.console import info as note
 
                 note(
                     f"{checkpoint}: this input was already sent in full "

@@ -70,7 +70,8 @@ def dry_run(
 ) -> int:
     from inngest_cli.batching import encode_batch, pack
     from inngest_cli.cli.console import Stdout, settings
-    from inngest_cli.cli.output import FailureReport, note, summary
+    from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.output import FailureReport, summary
     from inngest_cli.ids import SEED_HEADER, IdSeed
     from inngest_cli.payload import Failure
     from inngest_cli.redact import mask
@@ -134,14 +135,9 @@ def send(
     total: int | None,
     collect: Any = None,
 ) -> int:
-    from inngest_cli.cli.console import settings
-    from inngest_cli.cli.output import (
-        FailureReport,
-        Progress,
-        SendOutput,
-        default_format,
-        note,
-    )
+    from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.console import settings, stderr_line
+    from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.eventapi import EventAPI
     from inngest_cli.sender import Sender, SendOptions
@@ -157,7 +153,7 @@ def send(
         if progress is not None:
             progress.update(stats)
 
-    trace = (lambda line: print(line, file=sys.stderr)) if settings.verbose else None
+    trace = stderr_line if settings.verbose else None
     options = SendOptions(
         concurrency=concurrency,
         retries=retries,
@@ -270,7 +266,8 @@ def open_checkpoint(
 def _finish(
     progress: Progress | None, output: SendOutput, stats: Stats, report: FailureReport
 ) -> None:
-    from inngest_cli.cli.output import note, summary
+    from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.output import summary
 
     if progress is not None:
         progress.stop()

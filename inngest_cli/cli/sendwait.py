@@ -8,11 +8,11 @@ completed (or was skipped), and 1 when a run failed or was cancelled, did not fi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from inngest_cli.cli.console import stderr_line
 from inngest_cli.errors import ExitCode, InngestCLIError, UsageError
 
 if TYPE_CHECKING:
@@ -96,17 +96,16 @@ class RunWaiter:
                 f"{len(self.events) + self.extra} were sent, and not waited for",
                 hint="send fewer events per command, or check runs with `inngest-cli events runs`",
             )
-        from inngest_cli.cli.console import info, print_error, settings
-        from inngest_cli.restapi import RestAPI
+        from inngest_cli.cli.console import info, print_error
+        from inngest_cli.cli.restopts import open_api
         from inngest_cli.waiting import wait_for_runs
 
-        trace = _stderr if settings.verbose else None
         count = len(self.events)
         info(
             f"waiting for the runs of {count} event{'' if count == 1 else 's'} "
             f"(--wait-timeout {self.timeout:g} s)"
         )
-        with RestAPI(self.config, trace=trace, verify=not settings.insecure) as api:
+        with open_api(self.config) as api:
             waits = wait_for_runs(api, self.events, self.timeout, on_done=_report)
         problem = _problem(waits, self.timeout)
         if problem is None:
@@ -118,34 +117,27 @@ class RunWaiter:
         raise InngestCLIError(message, hint=hint)
 
 
-def _stderr(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
-
-
 def _report(wait: EventWait) -> None:
     """One line per run (or per event without runs), as soon as the event has an outcome."""
     from inngest_cli.cli.render import preview
     from inngest_cli.restmodel import field, format_duration, is_terminal, run_duration_ms, status
-    from inngest_cli.timeparse import now_ms
     from inngest_cli.waiting import Outcome
 
     head = f"{wait.name} {wait.event_id}" if wait.name else wait.event_id
     if wait.outcome is Outcome.NO_RUNS:
-        _stderr(f"{head}: no runs after {wait.waited:.1f} s")
+        stderr_line(f"{head}: no runs after {wait.waited:.1f} s")
         return
     if wait.outcome is Outcome.NOT_FOUND:
-        _stderr(f"{head}: event not found through the REST API after {wait.waited:.1f} s")
+        stderr_line(f"{head}: event not found through the REST API after {wait.waited:.1f} s")
         return
-    now = now_ms()
     for run_id, run in wait.runs.items():
         run_status = status(run)
-        took = format_duration(run_duration_ms(run, now))
         if not is_terminal(run):
-            _stderr(f"{head}: run {run_id} still {run_status} after {wait.waited:.1f} s")
+            stderr_line(f"{head}: run {run_id} still {run_status} after {wait.waited:.1f} s")
             continue
+        took = format_duration(run_duration_ms(run))  # finished: no clock needed
         output = preview(field(run, "output"))
-        _stderr(
+        stderr_line(
             f"{head}: run {run_id} {run_status}"
             + (f" in {took}" if took else "")
             + (f": {output}" if output else "")

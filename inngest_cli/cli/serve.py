@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from inngest_cli.cli.console import Stdout, print_warning, settings
+from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
 
 HELP = "Run a local Inngest-compatible Event API and read API backed by SQLite."
 EPILOG = (
@@ -61,7 +61,7 @@ def serve(
         db = str(default_db_path())
     quiet = quiet or settings.quiet  # `inngest-cli -q serve` too
     config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
-                          log=_log, quiet=quiet)
+                          log=stderr_line, quiet=quiet)
     server = create_server(config)
     if not signing_key and not is_loopback(host):
         print_warning("the /v1 read API is open to anyone who can reach this address; "
@@ -71,6 +71,3 @@ def serve(
     sys.stderr.flush()
 
 
-def _log(line: str) -> None:
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
