@@ -20,11 +20,6 @@ NO_KEY_HINT = "for a local Dev Server or `inngest-cli serve`, pass --dev (or set
 KEY = {"INNGEST_EVENT_KEY": "env-key"}
 
 
-@pytest.fixture(autouse=True)
-def _own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """resolve_event_api registers keys for redaction; keep them out of other tests."""
-    monkeypatch.setattr(redact, "_registered", set())
-
 
 def test_defaults_are_the_documented_origins() -> None:
     assert CLOUD_EVENT_API == "https://inn.gs"

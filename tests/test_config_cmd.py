@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from inngest_cli import redact
 from inngest_cli.cli.main import run
 
 from .conftest import run_cli
@@ -27,10 +26,6 @@ env = "staging"
 dev = true
 """
 
-
-@pytest.fixture(autouse=True)
-def _own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(redact, "_registered", set())
 
 
 @pytest.fixture

@@ -31,10 +31,6 @@ event_key = "cloud-key-abcdefgh"
 """
 
 
-@pytest.fixture(autouse=True)
-def _own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(redact, "_registered", set())
-
 
 @pytest.fixture
 def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

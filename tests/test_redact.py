@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inngest_cli import redact as redact_module
 from inngest_cli.redact import mask, redact, register_secret
-
-
-@pytest.fixture(autouse=True)
-def _fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(redact_module, "_registered", set())
 
 
 @pytest.mark.parametrize(

@@ -262,7 +262,6 @@ def test_debug_shows_a_traceback_for_an_expected_error() -> None:
 def test_a_bug_is_one_line_and_masked(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(redact, "_registered", set())
     redact.register_secret(EVENT_KEY)
 
     def broken() -> None:

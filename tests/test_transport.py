@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from inngest_cli import redact
 from inngest_cli.config import resolve_event_api
 from inngest_cli.eventapi import EventAPI
 from inngest_cli.ids import IdSeed
@@ -197,10 +196,6 @@ class FakeTransport:
 
 KEY = "evtkey-SENTINEL-0001-wxyz"
 
-
-@pytest.fixture(autouse=True)
-def _own_secret_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(redact, "_registered", set())
 
 
 def test_event_api_posts_with_headers_and_traces_masked() -> None:
