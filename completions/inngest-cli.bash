@@ -29,7 +29,7 @@ _inngest_cli() {
             'events:list'|'events:get'|'events:runs'|'events:tail') path="${path:+$path }$word" ;;
             'runs:get') path="${path:+$path }$word" ;;
             'config:show'|'config:path') path="${path:+$path }$word" ;;
-            ':--profile'|'send:--name'|'send:-n'|'send:--data'|'send:-d'|'send:--id'|'send:--ts'|'send:--v'|'send:--user'|'send:--file'|'send:-f'|'send:--format'|'send:--id-field'|'send:--ts-field'|'send:--max-request-bytes'|'send:--max-batch'|'send:--max-event-bytes'|'send:--concurrency'|'send:-c'|'send:--retries'|'send:--timeout'|'send:--on-error'|'send:--failed-out'|'send:--checkpoint'|'send:--wait-timeout'|'send:--event-key'|'send:--env'|'send:--event-api-url'|'send:--output'|'send:-o'|'serve:--host'|'serve:--port'|'serve:-p'|'serve:--db'|'serve:--event-key'|'serve:--signing-key'|'events list:--name'|'events list:-n'|'events list:--since'|'events list:--until'|'events list:--limit'|'events list:-l'|'events list:--output'|'events list:-o'|'events list:--api-url'|'events list:--signing-key'|'events list:--env'|'events get:--wait'|'events get:--output'|'events get:-o'|'events get:--api-url'|'events get:--signing-key'|'events get:--env'|'events runs:--output'|'events runs:-o'|'events runs:--api-url'|'events runs:--signing-key'|'events runs:--env'|'events tail:--name'|'events tail:-n'|'events tail:--interval'|'events tail:--output'|'events tail:-o'|'events tail:--api-url'|'events tail:--signing-key'|'events tail:--env'|'runs get:--output'|'runs get:-o'|'runs get:--api-url'|'runs get:--signing-key'|'runs get:--env'|'config show:--output'|'config show:-o') skip=1 ;;
+            ':--profile'|'send:--name'|'send:-n'|'send:--data'|'send:-d'|'send:--id'|'send:--ts'|'send:--v'|'send:--user'|'send:--file'|'send:-f'|'send:--format'|'send:--id-field'|'send:--ts-field'|'send:--max-request-bytes'|'send:--max-batch'|'send:--max-event-bytes'|'send:--concurrency'|'send:-c'|'send:--retries'|'send:--timeout'|'send:--on-error'|'send:--failed-out'|'send:--checkpoint'|'send:--wait-timeout'|'send:--event-key'|'send:--env'|'send:--event-api-url'|'send:--output'|'send:-o'|'send:--profile'|'serve:--host'|'serve:--port'|'serve:-p'|'serve:--db'|'serve:--event-key'|'serve:--signing-key'|'serve:--profile'|'events:--profile'|'events list:--name'|'events list:-n'|'events list:--since'|'events list:--until'|'events list:--limit'|'events list:-l'|'events list:--output'|'events list:-o'|'events list:--api-url'|'events list:--signing-key'|'events list:--env'|'events list:--profile'|'events get:--wait'|'events get:--output'|'events get:-o'|'events get:--api-url'|'events get:--signing-key'|'events get:--env'|'events get:--profile'|'events runs:--output'|'events runs:-o'|'events runs:--api-url'|'events runs:--signing-key'|'events runs:--env'|'events runs:--profile'|'events tail:--name'|'events tail:-n'|'events tail:--interval'|'events tail:--output'|'events tail:-o'|'events tail:--api-url'|'events tail:--signing-key'|'events tail:--env'|'events tail:--profile'|'runs:--profile'|'runs get:--output'|'runs get:-o'|'runs get:--api-url'|'runs get:--signing-key'|'runs get:--env'|'runs get:--profile'|'config:--profile'|'config show:--output'|'config show:-o'|'config show:--profile'|'config path:--profile'|'completions:--profile') skip=1 ;;
         esac
     done
     # the value of an option: --opt VALUE, --opt=VALUE
@@ -45,30 +45,43 @@ _inngest_cli() {
         'send:--failed-out') _inngest_cli_files -f; return ;;
         'send:--checkpoint') _inngest_cli_files -f; return ;;
         'send:--output'|'send:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
+        'send:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'serve:--db') _inngest_cli_files -f; return ;;
+        'serve:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'events:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'events list:--output'|'events list:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
+        'events list:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'events get:--output'|'events get:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
+        'events get:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'events runs:--output'|'events runs:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
+        'events runs:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'events tail:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'runs:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'runs get:--output'|'runs get:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
+        'runs get:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'config:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'config show:--output'|'config show:-o') _inngest_cli_words 'table json'; return ;;
+        'config show:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'config path:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'completions:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
         'send:--name'|'send:-n'|'send:--data'|'send:-d'|'send:--id'|'send:--ts'|'send:--v'|'send:--user'|'send:--id-field'|'send:--ts-field'|'send:--max-request-bytes'|'send:--max-batch'|'send:--max-event-bytes'|'send:--concurrency'|'send:-c'|'send:--retries'|'send:--timeout'|'send:--wait-timeout'|'send:--event-key'|'send:--env'|'send:--event-api-url'|'serve:--host'|'serve:--port'|'serve:-p'|'serve:--event-key'|'serve:--signing-key'|'events list:--name'|'events list:-n'|'events list:--since'|'events list:--until'|'events list:--limit'|'events list:-l'|'events list:--api-url'|'events list:--signing-key'|'events list:--env'|'events get:--wait'|'events get:--api-url'|'events get:--signing-key'|'events get:--env'|'events runs:--api-url'|'events runs:--signing-key'|'events runs:--env'|'events tail:--name'|'events tail:-n'|'events tail:--interval'|'events tail:--output'|'events tail:-o'|'events tail:--api-url'|'events tail:--signing-key'|'events tail:--env'|'runs get:--api-url'|'runs get:--signing-key'|'runs get:--env') return ;;
     esac
     if [[ $cur == -* ]]; then
         case "$path" in
         '') _inngest_cli_words '--version --debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
-        'send') _inngest_cli_words '--name -n --data -d --id --ts --v --user --file -f --format --id-field --ts-field --keep-ts --max-request-bytes --max-batch --max-event-bytes --concurrency -c --retries --timeout --on-error --failed-out --dry-run --checkpoint --wait --wait-timeout --event-key --env --dev --event-api-url --output -o --verbose --quiet -q --no-progress --help' ;;
-        'serve') _inngest_cli_words '--host --port -p --db --event-key --signing-key --quiet -q --help' ;;
-        'events') _inngest_cli_words '--help' ;;
-        'events list') _inngest_cli_words '--name -n --since --until --limit -l --output -o --api-url --signing-key --env --dev --verbose --help' ;;
-        'events get') _inngest_cli_words '--wait --output -o --api-url --signing-key --env --dev --verbose --help' ;;
-        'events runs') _inngest_cli_words '--output -o --api-url --signing-key --env --dev --verbose --help' ;;
-        'events tail') _inngest_cli_words '--name -n --interval --output -o --api-url --signing-key --env --dev --verbose --help' ;;
-        'runs') _inngest_cli_words '--help' ;;
-        'runs get') _inngest_cli_words '--output -o --api-url --signing-key --env --dev --verbose --help' ;;
-        'config') _inngest_cli_words '--help' ;;
-        'config show') _inngest_cli_words '--output -o --help' ;;
-        'config path') _inngest_cli_words '--help' ;;
-        'completions') _inngest_cli_words '--help' ;;
+        'send') _inngest_cli_words '--name -n --data -d --id --ts --v --user --file -f --format --id-field --ts-field --keep-ts --max-request-bytes --max-batch --max-event-bytes --concurrency -c --retries --timeout --on-error --failed-out --dry-run --checkpoint --wait --wait-timeout --event-key --env --dev --event-api-url --output -o --verbose --quiet -q --no-progress --debug --no-color --insecure --profile --help' ;;
+        'serve') _inngest_cli_words '--host --port -p --db --event-key --signing-key --quiet -q --debug --no-color --verbose --insecure --profile --help' ;;
+        'events') _inngest_cli_words '--debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
+        'events list') _inngest_cli_words '--name -n --since --until --limit -l --output -o --api-url --signing-key --env --dev --verbose --debug --no-color --quiet -q --insecure --profile --help' ;;
+        'events get') _inngest_cli_words '--wait --output -o --api-url --signing-key --env --dev --verbose --debug --no-color --quiet -q --insecure --profile --help' ;;
+        'events runs') _inngest_cli_words '--output -o --api-url --signing-key --env --dev --verbose --debug --no-color --quiet -q --insecure --profile --help' ;;
+        'events tail') _inngest_cli_words '--name -n --interval --output -o --api-url --signing-key --env --dev --verbose --debug --no-color --quiet -q --insecure --profile --help' ;;
+        'runs') _inngest_cli_words '--debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
+        'runs get') _inngest_cli_words '--output -o --api-url --signing-key --env --dev --verbose --debug --no-color --quiet -q --insecure --profile --help' ;;
+        'config') _inngest_cli_words '--debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
+        'config show') _inngest_cli_words '--output -o --debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
+        'config path') _inngest_cli_words '--debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
+        'completions') _inngest_cli_words '--debug --no-color --quiet -q --verbose --insecure --profile --help' ;;
         esac
         return
     fi

@@ -14,7 +14,7 @@ function __inngest_cli_path --description 'The inngest-cli command being complet
         switch "$path:$word"
             case ':send' ':serve' ':events' ':runs' ':config' ':completions' 'events:list' 'events:get' 'events:runs' 'events:tail' 'runs:get' 'config:show' 'config:path'
                 set path (string trim -- "$path $word")
-            case ':--profile' 'send:--name' 'send:-n' 'send:--data' 'send:-d' 'send:--id' 'send:--ts' 'send:--v' 'send:--user' 'send:--file' 'send:-f' 'send:--format' 'send:--id-field' 'send:--ts-field' 'send:--max-request-bytes' 'send:--max-batch' 'send:--max-event-bytes' 'send:--concurrency' 'send:-c' 'send:--retries' 'send:--timeout' 'send:--on-error' 'send:--failed-out' 'send:--checkpoint' 'send:--wait-timeout' 'send:--event-key' 'send:--env' 'send:--event-api-url' 'send:--output' 'send:-o' 'serve:--host' 'serve:--port' 'serve:-p' 'serve:--db' 'serve:--event-key' 'serve:--signing-key' 'events list:--name' 'events list:-n' 'events list:--since' 'events list:--until' 'events list:--limit' 'events list:-l' 'events list:--output' 'events list:-o' 'events list:--api-url' 'events list:--signing-key' 'events list:--env' 'events get:--wait' 'events get:--output' 'events get:-o' 'events get:--api-url' 'events get:--signing-key' 'events get:--env' 'events runs:--output' 'events runs:-o' 'events runs:--api-url' 'events runs:--signing-key' 'events runs:--env' 'events tail:--name' 'events tail:-n' 'events tail:--interval' 'events tail:--output' 'events tail:-o' 'events tail:--api-url' 'events tail:--signing-key' 'events tail:--env' 'runs get:--output' 'runs get:-o' 'runs get:--api-url' 'runs get:--signing-key' 'runs get:--env' 'config show:--output' 'config show:-o'
+            case ':--profile' 'send:--name' 'send:-n' 'send:--data' 'send:-d' 'send:--id' 'send:--ts' 'send:--v' 'send:--user' 'send:--file' 'send:-f' 'send:--format' 'send:--id-field' 'send:--ts-field' 'send:--max-request-bytes' 'send:--max-batch' 'send:--max-event-bytes' 'send:--concurrency' 'send:-c' 'send:--retries' 'send:--timeout' 'send:--on-error' 'send:--failed-out' 'send:--checkpoint' 'send:--wait-timeout' 'send:--event-key' 'send:--env' 'send:--event-api-url' 'send:--output' 'send:-o' 'send:--profile' 'serve:--host' 'serve:--port' 'serve:-p' 'serve:--db' 'serve:--event-key' 'serve:--signing-key' 'serve:--profile' 'events:--profile' 'events list:--name' 'events list:-n' 'events list:--since' 'events list:--until' 'events list:--limit' 'events list:-l' 'events list:--output' 'events list:-o' 'events list:--api-url' 'events list:--signing-key' 'events list:--env' 'events list:--profile' 'events get:--wait' 'events get:--output' 'events get:-o' 'events get:--api-url' 'events get:--signing-key' 'events get:--env' 'events get:--profile' 'events runs:--output' 'events runs:-o' 'events runs:--api-url' 'events runs:--signing-key' 'events runs:--env' 'events runs:--profile' 'events tail:--name' 'events tail:-n' 'events tail:--interval' 'events tail:--output' 'events tail:-o' 'events tail:--api-url' 'events tail:--signing-key' 'events tail:--env' 'events tail:--profile' 'runs:--profile' 'runs get:--output' 'runs get:-o' 'runs get:--api-url' 'runs get:--signing-key' 'runs get:--env' 'runs get:--profile' 'config:--profile' 'config show:--output' 'config show:-o' 'config show:--profile' 'config path:--profile' 'completions:--profile'
                 set skip 1
         end
     end
@@ -86,6 +86,10 @@ complete -c inngest-cli -n '__inngest_cli_at "send"' -l output -s o -x -a 'table
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l verbose -d 'Trace each request and response (keys masked).'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l quiet -s q -d 'No summary or progress.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l no-progress -d 'No progress display.'
+complete -c inngest-cli -n '__inngest_cli_at "send"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "send"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "send"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "send"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l help -d 'Show this message and exit.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -F
 
@@ -96,6 +100,11 @@ complete -c inngest-cli -n '__inngest_cli_at "serve"' -l db -r -F -d 'SQLite fil
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l event-key -x -d 'Accept events only for POST /e/KEY (repeatable). Without it any key is accepted.'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l signing-key -x -d 'Require '\''Authorization: Bearer <key or its SHA-256>'\'' on /v1 (hex, as Inngest'\''s).'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l quiet -s q -d 'No per-request log lines on stderr.'
+complete -c inngest-cli -n '__inngest_cli_at "serve"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "serve"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "serve"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "serve"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "serve"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l help -d 'Show this message and exit.'
 
 # inngest-cli events
@@ -103,6 +112,12 @@ complete -c inngest-cli -n '__inngest_cli_at "events"' -a list -d 'List events, 
 complete -c inngest-cli -n '__inngest_cli_at "events"' -a get -d 'Show one event: name, IDs, times and data.'
 complete -c inngest-cli -n '__inngest_cli_at "events"' -a runs -d 'List the function runs an event triggered: status, duration, output.'
 complete -c inngest-cli -n '__inngest_cli_at "events"' -a tail -d 'Print new events as they are stored, until Ctrl-C (which exits with 130).'
+complete -c inngest-cli -n '__inngest_cli_at "events"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "events"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "events"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "events"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "events"' -l help -d 'Show this message and exit.'
 
 # inngest-cli events list
@@ -116,6 +131,11 @@ complete -c inngest-cli -n '__inngest_cli_at "events list"' -l signing-key -x -d
 complete -c inngest-cli -n '__inngest_cli_at "events list"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
 complete -c inngest-cli -n '__inngest_cli_at "events list"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
 complete -c inngest-cli -n '__inngest_cli_at "events list"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events list"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events list"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "events list"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "events list"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "events list"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "events list"' -l help -d 'Show this message and exit.'
 
 # inngest-cli events get
@@ -126,6 +146,11 @@ complete -c inngest-cli -n '__inngest_cli_at "events get"' -l signing-key -x -d 
 complete -c inngest-cli -n '__inngest_cli_at "events get"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
 complete -c inngest-cli -n '__inngest_cli_at "events get"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
 complete -c inngest-cli -n '__inngest_cli_at "events get"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events get"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events get"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "events get"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "events get"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "events get"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "events get"' -l help -d 'Show this message and exit.'
 
 # inngest-cli events runs
@@ -135,6 +160,11 @@ complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l signing-key -x -d
 complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
 complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
 complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "events runs"' -l help -d 'Show this message and exit.'
 
 # inngest-cli events tail
@@ -146,10 +176,21 @@ complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l signing-key -x -d
 complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
 complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
 complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l help -d 'Show this message and exit.'
 
 # inngest-cli runs
 complete -c inngest-cli -n '__inngest_cli_at "runs"' -a get -d 'Show one function run: status, timing and its output, pretty-printed.'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "runs"' -l help -d 'Show this message and exit.'
 
 # inngest-cli runs get
@@ -159,20 +200,49 @@ complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l signing-key -x -d 'S
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l help -d 'Show this message and exit.'
 
 # inngest-cli config
 complete -c inngest-cli -n '__inngest_cli_at "config"' -a show -d 'Show the resolved settings, keys masked, and where each came from.'
 complete -c inngest-cli -n '__inngest_cli_at "config"' -a path -d 'Print the config file'\''s path.'
+complete -c inngest-cli -n '__inngest_cli_at "config"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "config"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "config"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "config"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "config"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "config"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "config"' -l help -d 'Show this message and exit.'
 
 # inngest-cli config show
 complete -c inngest-cli -n '__inngest_cli_at "config show"' -l output -s o -x -a 'table json' -d 'table or json.'
+complete -c inngest-cli -n '__inngest_cli_at "config show"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "config show"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "config show"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "config show"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "config show"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "config show"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "config show"' -l help -d 'Show this message and exit.'
 
 # inngest-cli config path
+complete -c inngest-cli -n '__inngest_cli_at "config path"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "config path"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "config path"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "config path"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "config path"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "config path"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "config path"' -l help -d 'Show this message and exit.'
 
 # inngest-cli completions
+complete -c inngest-cli -n '__inngest_cli_at "completions"' -l debug -d 'Show a traceback for errors (keys stay masked).'
+complete -c inngest-cli -n '__inngest_cli_at "completions"' -l no-color -d 'No colour (NO_COLOR works too).'
+complete -c inngest-cli -n '__inngest_cli_at "completions"' -l quiet -s q -d 'Only data and errors: no summary, progress or notes.'
+complete -c inngest-cli -n '__inngest_cli_at "completions"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "completions"' -l insecure -d 'Do not verify TLS certificates (a warning says so on every run).'
+complete -c inngest-cli -n '__inngest_cli_at "completions"' -l profile -x -a '(__inngest_cli_profiles)' -d 'Use this profile of the config file.'
 complete -c inngest-cli -n '__inngest_cli_at "completions"' -l help -d 'Show this message and exit.'
 complete -c inngest-cli -n '__inngest_cli_at "completions"' -a 'bash zsh fish'

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import typer
-from typer._click.core import Context
-from typer._click.utils import make_default_short_help
 
+from inngest_cli.cli.compat import Context, make_default_short_help
 from inngest_cli.cli.main import COMMANDS, app, run
 
 
@@ -77,3 +78,63 @@ def test_listed_help_is_the_commands_own(name: str) -> None:
     built = COMMANDS[name].load(name)
     listed = make_default_short_help(COMMANDS[name].help, 1000)
     assert listed == built.get_short_help_str(1000)
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=" ".join)
+def test_metavars_say_what_to_type(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run([*path, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert not re.search(r"<[a-z][a-z ]*>", out), "a type name (<str>, <int range>) as a metavar"
+    usage = out.splitlines()[0]
+    assert "{" not in usage and "}" not in usage, usage
+
+
+@pytest.mark.parametrize("path", LEAVES, ids=" ".join)
+def test_examples_are_printed_one_per_line_as_written(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The epilog is never re-wrapped at 80 columns: each example is one line of the help."""
+    assert run([*path, "--help"]) == 0
+    shown = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    command = typer.main.get_command(app)
+    ctx = Context(command, info_name="inngest-cli")
+    for name in path:
+        command = command.get_command(ctx, name)  # type: ignore[attr-defined]
+        ctx = Context(command, info_name=name, parent=ctx)
+    for line in (command.epilog or "").splitlines():
+        if line.strip() and line.strip() != "\b":
+            assert line.strip() in shown, line
+
+
+def test_send_help_reads_in_sections(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["send", "--help"]) == 0
+    out = capsys.readouterr().out
+    titles = [line[:-1] for line in out.splitlines() if re.fullmatch(r"[A-Z][^:]*:", line)]
+    assert titles == [
+        "Arguments",
+        "Event (one event from flags)",
+        "Bulk input",
+        "Runs",
+        "Connection",
+        "Output",
+        "Global options",
+    ]
+    for line in (
+        "  -n, --name NAME ",
+        "  -f, --file FILE ",
+        "  --max-batch N ",
+        "  --timeout SECONDS ",
+        "  --event-api-url URL ",
+        "  --format FORMAT ",
+        "  --on-error continue|stop ",
+        "  -o, --output FORMAT ",
+    ):
+        assert line in out, line
+
+
+def test_events_get_names_its_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["events", "get", "--help"]) == 0
+    usage = capsys.readouterr().out.splitlines()[0]
+    assert usage == "Usage: inngest-cli events get [OPTIONS] EVENT_ID"

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import typer
 
+from inngest_cli.cli.compat import Choice
+
 HELP = """Print a shell completion script for bash, zsh or fish.
 
 The script is generated from the command tree and completes commands, options, option values
@@ -44,15 +46,12 @@ def completions(
             metavar="SHELL",
             help="bash, zsh or fish.",
             show_default=False,
-            autocompletion=lambda: list(SHELLS),
+            click_type=Choice(SHELLS),
         ),
     ],
 ) -> None:
     from inngest_cli.cli.console import Stdout
-    from inngest_cli.errors import UsageError
 
-    if shell not in SHELLS:
-        raise UsageError(f"SHELL: {shell!r} is not one of {', '.join(SHELLS)}")
     Stdout.write(script(shell))
 
 
@@ -134,8 +133,7 @@ def _values(param: Any, ctx: Any) -> tuple[list[str], str]:
 
 
 def read_tree(command: Any, path: list[str] | None = None, parent: Any = None) -> Node:
-    from typer._click.core import Context
-    from typer.core import TyperArgument, TyperOption
+    from inngest_cli.cli.compat import Context, TyperArgument, TyperOption
 
     path = path or []
     ctx = Context(command, info_name=path[-1] if path else PROG, parent=parent)

@@ -15,11 +15,16 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import typer
-from typer._click.core import Command, Context
-from typer._click.exceptions import UsageError
-from typer._click.formatting import HelpFormatter
-from typer._click.utils import make_default_short_help
-from typer.core import TyperGroup
+
+from inngest_cli.cli.compat import (
+    Command,
+    Context,
+    HelpFormatter,
+    UsageError,
+    make_default_short_help,
+    resolve_command,
+)
+from inngest_cli.cli.helpformat import GlobalCallback, SectionedGroup, finish
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,9 @@ class Lazy:
     attribute: str
     help: str
 
-    def load(self, name: str) -> Command:
+    def load(
+        self, name: str, root: Command | None = None, on_global: GlobalCallback | None = None
+    ) -> Command:
         module = importlib.import_module(self.module)
         target = getattr(module, self.attribute)
         holder = typer.Typer(add_completion=False, rich_markup_mode=None)
@@ -43,27 +50,31 @@ class Lazy:
                 name, help=getattr(module, "HELP", None), epilog=getattr(module, "EPILOG", None)
             )(target)
         command: Command = typer.main.get_group(holder).commands[name]
-        return command
+        return finish(command, root, on_global)
 
 
-class LazyGroup(TyperGroup):
-    """A TyperGroup whose ``lazy`` commands are built on first use."""
+class LazyGroup(SectionedGroup):
+    """A TyperGroup whose ``lazy`` commands are built on first use (with the help rules and the
+    global options of cli/helpformat.py; ``on_global`` applies a global option given after the
+    command)."""
 
     lazy: ClassVar[Mapping[str, Lazy]] = {}
+    on_global: ClassVar[GlobalCallback | None] = None
 
     def list_commands(self, ctx: Context) -> list[str]:
         return [*self.commands, *(name for name in self.lazy if name not in self.commands)]
 
     def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         if cmd_name not in self.commands and cmd_name in self.lazy:
-            self.commands[cmd_name] = self.lazy[cmd_name].load(cmd_name)
+            on_global = type(self).on_global
+            self.commands[cmd_name] = self.lazy[cmd_name].load(cmd_name, self, on_global)
         return self.commands.get(cmd_name)
 
     def resolve_command(
         self, ctx: Context, args: list[str]
     ) -> tuple[str | None, Command | None, list[str]]:
         try:
-            return self._click_resolve_command(ctx, args)
+            return resolve_command(self, ctx, args)
         except UsageError as error:  # TyperGroup's suggestion, over the lazy commands too
             from difflib import get_close_matches
 
@@ -90,7 +101,11 @@ class LazyGroup(TyperGroup):
             formatter.write_dl(rows)
 
 
-def lazy_group(commands: Mapping[str, Lazy]) -> type[LazyGroup]:
+def lazy_group(
+    commands: Mapping[str, Lazy], on_global: GlobalCallback | None = None
+) -> type[LazyGroup]:
     """A LazyGroup class for typer.Typer(cls=...) with these lazy commands."""
-    return type("RootGroup", (LazyGroup,), {"lazy": dict(commands)})
+    hook = staticmethod(on_global) if on_global else None
+    attributes = {"lazy": dict(commands), "on_global": hook}
+    return type("RootGroup", (LazyGroup,), attributes)
 

@@ -8,9 +8,9 @@ import sys
 from typing import Annotated
 
 import typer
-from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from inngest_cli import __version__
+from inngest_cli.cli.compat import ClickException, NoArgsIsHelpError
 from inngest_cli.cli.console import Stdout, print_error, print_warning, settings
 from inngest_cli.cli.lazy import Lazy, lazy_group
 from inngest_cli.errors import ExitCode, InngestCLIError
@@ -46,7 +46,7 @@ COMMANDS = {
 
 app = typer.Typer(
     name="inngest-cli",
-    cls=lazy_group(COMMANDS),
+    cls=lazy_group(COMMANDS, on_global=lambda name, value: _apply_global(name, value)),
     help="Send events to Inngest and inspect them, from a shell or CI.",
     no_args_is_help=True,
     add_completion=False,
@@ -99,21 +99,35 @@ def _global(
     ] = None,
 ) -> None:
     """Send events to Inngest and inspect them, from a shell or CI."""
-    from inngest_cli import profiles
-
     settings.debug = debug
     settings.no_color = "NO_COLOR" in os.environ or no_color
     settings.quiet = quiet
     settings.verbose = verbose
-    settings.insecure = insecure
+    settings.insecure = False
     if insecure:
-        print_warning(
-            "--insecure: TLS certificates are not verified; anyone on the network path can read "
-            "the keys and events"
-        )
-    profiles.use(profile, warn=print_warning)
-    if profile is not None:
-        profiles.active()  # a --profile that is not in the file is a usage error, whatever runs
+        _apply_global("insecure", True)
+    _apply_global("profile", profile)
+
+
+def _apply_global(name: str, value: object) -> None:
+    """A global option given before the command (from `_global`) or after it (each command has
+    a copy of these options, cli/helpformat.py): the same effect either way."""
+    if name in ("debug", "no_color", "quiet", "verbose"):
+        setattr(settings, name, bool(value) or getattr(settings, name))
+    elif name == "insecure":
+        if value and not settings.insecure:
+            settings.insecure = True
+            print_warning(
+                "--insecure: TLS certificates are not verified; anyone on the network path can "
+                "read the keys and events"
+            )
+    elif name == "profile":
+        from inngest_cli import profiles
+
+        flag = value if isinstance(value, str) else None
+        profiles.use(flag, warn=print_warning)
+        if flag is not None:
+            profiles.active()  # a --profile that is not in the file is a usage error, whatever runs
 
 
 def _print_traceback() -> None:

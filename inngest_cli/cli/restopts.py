@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from inngest_cli.cli.compat import Choice
 from inngest_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 CONN = "Connection"
 OUT = "Output"
+FORMATS = ("table", "json", "ndjson", "ids")
 
 ApiUrl = Annotated[
     str | None,
@@ -64,7 +66,7 @@ Output = Annotated[
         help="table, json, ndjson or ids [default: table on a terminal, else json].",
         rich_help_panel=OUT,
         show_default=False,
-        autocompletion=lambda: list(FORMATS),
+        click_type=Choice(FORMATS),
     ),
 ]
 Verbose = Annotated[
@@ -75,8 +77,6 @@ Verbose = Annotated[
         rich_help_panel=OUT,
     ),
 ]
-
-FORMATS = ("table", "json", "ndjson", "ids")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from inngest_cli.cli.compat import Choice
 from inngest_cli.errors import ExitCode, UsageError
 
 HELP = """Send events to Inngest.
@@ -37,6 +38,8 @@ _OUT = "Output"
 _RUNS = "Runs"
 
 OUTPUT_CHOICES = ("table", "json", "ndjson", "ids")
+INPUT_FORMATS = ("auto", "ndjson", "json")
+ON_ERROR_CHOICES = ("continue", "stop")
 
 
 def _read_at(value: str, what: str) -> tuple[str, str]:
@@ -203,7 +206,7 @@ def send(
             "--format",
             help="Input format: auto, ndjson or json.",
             rich_help_panel=_BULK,
-            autocompletion=lambda: ["auto", "ndjson", "json"],
+            click_type=Choice(INPUT_FORMATS),
         ),
     ] = "auto",
     id_field: Annotated[
@@ -282,7 +285,7 @@ def send(
             "--on-error",
             help="continue: report failures and go on; stop: stop at the first.",
             rich_help_panel=_BULK,
-            autocompletion=lambda: ["continue", "stop"],
+            click_type=Choice(ON_ERROR_CHOICES),
         ),
     ] = "continue",
     failed_out: Annotated[
@@ -371,7 +374,7 @@ def send(
             help="table, json, ndjson or ids [default: table on a terminal, else json].",
             rich_help_panel=_OUT,
             show_default=False,
-            autocompletion=lambda: list(OUTPUT_CHOICES),
+            click_type=Choice(OUTPUT_CHOICES),
         ),
     ] = None,
     verbose: Annotated[
@@ -392,12 +395,6 @@ def send(
 
     settings.quiet = settings.quiet or quiet
     settings.verbose = settings.verbose or verbose
-    if output is not None and output not in OUTPUT_CHOICES:
-        raise UsageError(f"--output: {output!r} is not one of {', '.join(OUTPUT_CHOICES)}")
-    if input_format not in ("auto", "ndjson", "json"):
-        raise UsageError(f"--format: {input_format!r} is not one of auto, ndjson, json")
-    if on_error not in ("continue", "stop"):
-        raise UsageError(f"--on-error: {on_error!r} is not one of continue, stop")
     items = [t for t in targets or [] if looks_like_item(t)]
     paths = [t for t in targets or [] if not looks_like_item(t)] + [str(f) for f in files or []]
     if (id_field or ts_field) and not name:
