@@ -13,7 +13,7 @@ _inngest_cli_files() {
 }
 
 _inngest_cli_profiles() {
-    sed -n 's/^[[:space:]]*\[profiles\.\([A-Za-z0-9_-]*\)\].*/\1/p' "${INNGEST_CLI_CONFIG:-${XDG_CONFIG_HOME:-$HOME/.config}/inngest-cli/config.toml}" 2>/dev/null
+    command inngest-cli completions --profile-names 2>/dev/null
 }
 
 _inngest_cli() {

@@ -27,13 +27,7 @@ function __inngest_cli_at --description 'Is this the command being completed?'
 end
 
 function __inngest_cli_profiles --description 'Profiles in the inngest-cli config file'
-    set -l file $INNGEST_CLI_CONFIG
-    if test -z "$file"
-        set -l base $XDG_CONFIG_HOME
-        test -z "$base"; and set base $HOME/.config
-        set file $base/inngest-cli/config.toml
-    end
-    sed -n 's/^[[:space:]]*\[profiles\.\([A-Za-z0-9_-]*\)\].*/\1/p' $file 2>/dev/null
+    command inngest-cli completions --profile-names 2>/dev/null
 end
 
 complete -c inngest-cli -f

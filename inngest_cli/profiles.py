@@ -119,6 +119,23 @@ def load(path: Path) -> ConfigFile:
     return ConfigFile(path, True, default or None, profiles, holds_keys, stat.S_IMODE(mode))
 
 
+def profile_names(path: Path) -> list[str]:
+    """The names of the profiles in the file, for shell completion: whatever TOML spelling the
+    file uses (quoted names, dotted keys, inline tables); nothing if it cannot be read or parsed
+    (a completion offers nothing rather than an error)."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []
+    tables = document.get("profiles")
+    if not isinstance(tables, dict):
+        return []
+    return [name for name, table in tables.items() if isinstance(table, dict)]
+
+
 def permission_warning(config: ConfigFile) -> str | None:
     """A warning when a file holding keys can be read (or written) by other users."""
     if os.name == "nt" or not config.holds_keys or config.mode is None:
