@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from inngest_cli.errors import UsageError
+from inngest_cli.profiles import PROFILE_KEYS, active  # one way: profiles never imports config
 from inngest_cli.redact import register_secret
 
 CLOUD_EVENT_API = "https://inn.gs"
@@ -21,18 +22,6 @@ DEV_PLACEHOLDER_KEY = "NO_EVENT_KEY_SET"
 BRANCH_ENV_FALLBACKS = ("RAILWAY_GIT_BRANCH", "RENDER_GIT_BRANCH", "VERCEL_GIT_BRANCH")
 DEFAULT = "default"
 
-# A profile's keys (profiles.py) and the SDK variables they stand for.
-PROFILE_KEYS = {
-    "event_key": "INNGEST_EVENT_KEY",
-    "signing_key": "INNGEST_SIGNING_KEY",
-    "signing_key_fallback": "INNGEST_SIGNING_KEY_FALLBACK",
-    "env": "INNGEST_ENV",
-    "dev": "INNGEST_DEV",
-    "base_url": "INNGEST_BASE_URL",
-    "event_api_url": "INNGEST_EVENT_API_BASE_URL",
-    "api_url": "INNGEST_API_BASE_URL",
-}
-SECRET_PROFILE_KEYS = ("event_key", "signing_key", "signing_key_fallback")
 _PROFILE_KEY_OF = {variable: key for key, variable in PROFILE_KEYS.items()}
 
 
@@ -64,8 +53,6 @@ class Layers:
 def default_layers() -> Layers:
     """The process environment over the active profile (`profiles.active`: --profile,
     INNGEST_PROFILE or the config file's default_profile)."""
-    from inngest_cli.profiles import active
-
     profile = active()
     return Layers(environ=os.environ, profile=profile.values, profile_name=profile.name)
 

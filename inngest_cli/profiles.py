@@ -13,7 +13,7 @@
     dev = "http://127.0.0.1:8288"      # or true
 
 The active profile is `--profile NAME`, else `INNGEST_PROFILE`, else `default_profile`, else none.
-Its values stand for the SDK variables (`config.PROFILE_KEYS`) one layer below the environment, so
+Its values stand for the SDK variables (`PROFILE_KEYS`) one layer below the environment, so
 the order is flag > environment > profile > default (`config.Layers`). A file that holds keys and
 that other users can read is reported (`Active.warning`), never silently used.
 """
@@ -27,13 +27,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inngest_cli.config import PROFILE_KEYS, SECRET_PROFILE_KEYS
 from inngest_cli.errors import UsageError
 
 CONFIG_ENV = "INNGEST_CLI_CONFIG"
 PROFILE_ENV = "INNGEST_PROFILE"
 FLAG = "--profile"
 TOP_LEVEL_KEYS = ("default_profile", "profiles")
+
+# A profile's keys and the SDK variables they stand for (config.Layers reads them by variable).
+PROFILE_KEYS = {
+    "event_key": "INNGEST_EVENT_KEY",
+    "signing_key": "INNGEST_SIGNING_KEY",
+    "signing_key_fallback": "INNGEST_SIGNING_KEY_FALLBACK",
+    "env": "INNGEST_ENV",
+    "dev": "INNGEST_DEV",
+    "base_url": "INNGEST_BASE_URL",
+    "event_api_url": "INNGEST_EVENT_API_BASE_URL",
+    "api_url": "INNGEST_API_BASE_URL",
+}
+SECRET_PROFILE_KEYS = ("event_key", "signing_key", "signing_key_fallback")
 
 
 def config_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -58,12 +70,28 @@ class ConfigFile:
     profiles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     holds_keys: bool = False
     mode: int | None = None  # permission bits, when the file exists
+    # profile name -> what is wrong with it: reported only when that profile is the one used, so
+    # a typo in one profile does not break the commands that use another
+    problems: Mapping[str, UsageError] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Every profile in the file, valid or not."""
+        return [*self.profiles, *(name for name in self.problems if name not in self.profiles)]
 
 
 def _problem(path: Path, where: str, message: str) -> UsageError:
     return UsageError(
         f"{path}: {where}{message}", hint="see 'Profiles' in the README for the file's format"
     )
+
+
+def _did_you_mean(word: str, known: list[str] | tuple[str, ...]) -> str | None:
+    """The closest known name to a mistyped one, if one is close."""
+    from difflib import get_close_matches
+
+    matches = get_close_matches(word, list(known), n=1)
+    return matches[0] if matches else None
 
 
 def _profile_values(path: Path, name: str, table: Any) -> dict[str, str]:
@@ -74,8 +102,10 @@ def _profile_values(path: Path, name: str, table: Any) -> dict[str, str]:
     for key, value in table.items():
         variable = PROFILE_KEYS.get(key)
         if variable is None:
+            close = _did_you_mean(key, tuple(PROFILE_KEYS))
+            guess = f"did you mean {close!r}? " if close else ""
             raise _problem(
-                path, where, f"unknown key {key!r} (known: {', '.join(PROFILE_KEYS)})"
+                path, where, f"unknown key {key!r} ({guess}known: {', '.join(PROFILE_KEYS)})"
             )
         if key == "dev" and isinstance(value, bool):
             value = "1" if value else "0"
@@ -86,7 +116,9 @@ def _profile_values(path: Path, name: str, table: Any) -> dict[str, str]:
 
 
 def load(path: Path) -> ConfigFile:
-    """Read and check the file; a missing file is an empty config. Raises UsageError."""
+    """Read and check the file; a missing file is an empty config. Raises UsageError when the file
+    as a whole is wrong (not TOML, an unknown top-level key); a wrong profile is recorded in
+    ``problems`` and reported by `choose` only if that profile is used."""
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
@@ -105,7 +137,11 @@ def load(path: Path) -> ConfigFile:
             raise _problem(path, "", f"not valid TOML ({exc})") from None
     for key in document:
         if key not in TOP_LEVEL_KEYS:
-            hint = " (profiles are [profiles.NAME] tables)" if key == "profile" else ""
+            close = _did_you_mean(key, TOP_LEVEL_KEYS)
+            if key == "profile":
+                hint = " (profiles are [profiles.NAME] tables)"
+            else:
+                hint = f" (did you mean {close!r}?)" if close else ""
             raise _problem(path, "", f"unknown top-level key {key!r}{hint}")
     default = document.get("default_profile")
     if default is not None and not isinstance(default, str):
@@ -113,10 +149,20 @@ def load(path: Path) -> ConfigFile:
     tables = document.get("profiles", {})
     if not isinstance(tables, dict):
         raise _problem(path, "", "profiles must be tables: [profiles.NAME]")
-    profiles = {name: _profile_values(path, name, table) for name, table in tables.items()}
-    secrets = {PROFILE_KEYS[key] for key in SECRET_PROFILE_KEYS}
-    holds_keys = any(value for p in profiles.values() for var, value in p.items() if var in secrets)
-    return ConfigFile(path, True, default or None, profiles, holds_keys, stat.S_IMODE(mode))
+    profiles: dict[str, Mapping[str, str]] = {}
+    problems: dict[str, UsageError] = {}
+    for name, table in tables.items():
+        try:
+            profiles[name] = _profile_values(path, name, table)
+        except UsageError as problem:
+            problems[name] = problem
+    holds_keys = any(
+        isinstance(table, dict) and any(table.get(key) for key in SECRET_PROFILE_KEYS)
+        for table in tables.values()
+    )
+    return ConfigFile(
+        path, True, default or None, profiles, holds_keys, stat.S_IMODE(mode), problems
+    )
 
 
 def profile_names(path: Path) -> list[str]:
@@ -173,12 +219,17 @@ def choose(
         name, chosen_by = config.default_profile, "default_profile"
     else:
         return Active(config, warning=permission_warning(config))
+    if name in config.problems:
+        raise config.problems[name]
     if name not in config.profiles:
         where = f"{config.path}" if config.exists else f"{config.path} (no such file)"
-        known = ", ".join(sorted(config.profiles)) or "none"
+        known = ", ".join(sorted(config.names)) or "none"
+        close = _did_you_mean(name, config.names)
         raise UsageError(
             f"{chosen_by}: no profile {name!r} in {where}; known profiles: {known}",
-            hint=f"add a [profiles.{name}] table to {config.path}, or set {CONFIG_ENV}",
+            hint=f"did you mean {close!r}?"
+            if close
+            else f"add a [profiles.{name}] table to {config.path}, or set {CONFIG_ENV}",
         )
     return Active(config, name, chosen_by, config.profiles[name], permission_warning(config))
 
@@ -192,20 +243,18 @@ Warn = Callable[[str], None]
 class _State:
     flag: str | None = None
     warn: Warn | None = None
-    cache_key: tuple[Any, ...] | None = None
-    cached: Active | None = None
-    warned: set[str] = field(default_factory=set)
+    chosen: Active | None = None  # read on first use; a process reads the file once
 
 
 _state = _State()
 
 
 def use(flag: str | None, warn: Warn | None = None) -> None:
-    """Record `--profile` (None: not given) and where to report warnings."""
+    """Record `--profile` (None: not given) and where to report warnings; the file is read
+    (again) on the next `active()`."""
     _state.flag = flag
     _state.warn = warn
-    _state.cache_key = None
-    _state.cached = None
+    _state.chosen = None
 
 
 def reset() -> None:
@@ -214,22 +263,11 @@ def reset() -> None:
     _state = _State()
 
 
-def active(environ: Mapping[str, str] | None = None) -> Active:
-    """The active profile, loaded once per process (and again if the file or choice changes);
-    its permission warning, if any, is reported once."""
-    env = os.environ if environ is None else environ
-    path = config_path(env)
-    try:
-        st = path.stat()
-        signature: tuple[Any, ...] = (st.st_mtime_ns, st.st_size, st.st_mode)
-    except OSError:
-        signature = ()
-    key = (_state.flag, env.get(PROFILE_ENV), str(path), signature)
-    if _state.cached is None or _state.cache_key != key:
-        _state.cached = choose(load(path), _state.flag, env)
-        _state.cache_key = key
-    result = _state.cached
-    if result.warning and _state.warn and result.warning not in _state.warned:
-        _state.warned.add(result.warning)
-        _state.warn(result.warning)
-    return result
+def active() -> Active:
+    """The active profile (--profile, INNGEST_PROFILE, default_profile), read from the file on
+    first use; its permission warning, if any, is reported then, once."""
+    if _state.chosen is None:
+        _state.chosen = choose(load(config_path()), _state.flag)
+        if _state.chosen.warning and _state.warn:
+            _state.warn(_state.chosen.warning)
+    return _state.chosen

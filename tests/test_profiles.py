@@ -100,15 +100,56 @@ def test_every_documented_key(tmp_path: Path) -> None:
     ])
 
 
-def test_unknown_key_is_named(tmp_path: Path) -> None:
+def test_unknown_key_is_named_with_the_closest_known_key(tmp_path: Path) -> None:
     path = write(tmp_path, '[profiles.p]\nevent_kye = "x"\n')
+    with pytest.raises(UsageError) as info:
+        choose(load(path), "p", {})
+    assert info.value.message == (
+        f"{path}: [profiles.p]: unknown key 'event_kye' (did you mean 'event_key'? known: "
+        "event_key, signing_key, signing_key_fallback, env, dev, base_url, event_api_url, api_url)"
+    )
+    assert info.value.exit_code == ExitCode.USAGE
+
+
+def test_a_broken_profile_does_not_break_the_others(tmp_path: Path) -> None:
+    path = write(tmp_path, '[profiles.p]\nevent_kye = "x"\n\n[profiles.ok]\nenv = "fine"\n')
+    config = load(path)
+    assert choose(config, "ok", {}).values == {"INNGEST_ENV": "fine"}
+    assert choose(config, None, {}).name is None
+    assert config.names == ["ok", "p"]
+    with pytest.raises(UsageError):
+        choose(config, None, {"INNGEST_PROFILE": "p"})
+
+
+def test_a_broken_profile_breaks_no_command_that_does_not_use_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inngest_cli.cli.main import run
+
+    path = write(tmp_path, '[profiles.p]\nevnt_key = "x"\n')
+    monkeypatch.setenv("INNGEST_CLI_CONFIG", str(path))
+    assert run(["send", "--dev", "--dry-run", "--name", "app/x"]) == 0
+    assert run(["--profile", "p", "send", "--dev", "--dry-run", "--name", "app/x"]) == 2
+    assert "error: " + str(path) + ": [profiles.p]: unknown key 'evnt_key' (did you mean " \
+        "'event_key'? known: " in capsys.readouterr().err
+
+
+def test_a_mistyped_profile_name_gets_a_suggestion(config_file: Path) -> None:
+    with pytest.raises(UsageError) as info:
+        choose(load(config_file), "stagin", {})
+    assert info.value.message == (
+        f"--profile: no profile 'stagin' in {config_file}; known profiles: cloud, local, staging"
+    )
+    assert info.value.hint == "did you mean 'staging'?"
+
+
+def test_a_mistyped_top_level_key_gets_a_suggestion(tmp_path: Path) -> None:
+    path = write(tmp_path, 'default_profil = "x"\n')
     with pytest.raises(UsageError) as info:
         load(path)
     assert info.value.message == (
-        f"{path}: [profiles.p]: unknown key 'event_kye' (known: event_key, signing_key, "
-        "signing_key_fallback, env, dev, base_url, event_api_url, api_url)"
+        f"{path}: unknown top-level key 'default_profil' (did you mean 'default_profile'?)"
     )
-    assert info.value.exit_code == ExitCode.USAGE
 
 
 def test_singular_profile_table_gets_a_hint(tmp_path: Path) -> None:
@@ -122,7 +163,7 @@ def test_singular_profile_table_gets_a_hint(tmp_path: Path) -> None:
 
 def test_wrong_value_type(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
-        load(write(tmp_path, "[profiles.p]\nenv = 3\n"))
+        choose(load(write(tmp_path, "[profiles.p]\nenv = 3\n")), "p", {})
     assert info.value.message.endswith(": [profiles.p]: env must be a string")
 
 
@@ -211,9 +252,11 @@ def test_profile_without_a_file(tmp_path: Path) -> None:
     )
 
 
-def test_active_is_cached_until_the_file_changes(config_file: Path) -> None:
+def test_the_file_is_read_once_per_choice(config_file: Path) -> None:
     assert profiles.active().name == "staging"
     config_file.write_text('default_profile = "x"\n[profiles.x]\nenv = "changed-env"\n')
+    assert profiles.active().name == "staging"  # a process reads the file once
+    profiles.use(None)  # a new choice (the next command in the same process) reads it again
     assert profiles.active().values == {"INNGEST_ENV": "changed-env"}
 
 
