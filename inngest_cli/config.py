@@ -1,6 +1,6 @@
 """Resolve where and how to talk to Inngest: flag > environment variable > profile > default.
 
-Names follow the official SDKs (reference §9) so users' existing environments just work. A
+Names follow the official SDKs (docs/protocol.md §10) so users' existing environments just work. A
 profile is a mapping with the same variable names (see `Layers`); every resolved value remembers
 where it came from, for `config show` and for error hints.
 """

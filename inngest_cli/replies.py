@@ -1,6 +1,6 @@
 """What a `POST /e/{key}` reply means, independent of the HTTP library.
 
-Success means HTTP 200 *and* a JSON body with an `ids` list (reference §4): a Dev Server's UI
+Success means HTTP 200 *and* a JSON body with an `ids` list (docs/protocol.md §6): a Dev Server's UI
 fallback answers 200 with HTML to a mistyped URL, and must not count as sent.
 """
 

@@ -1,4 +1,4 @@
-"""The REST v1 read API client (reference §5): events, the runs they triggered, runs.
+"""The REST v1 read API client (docs/protocol.md §7-§8): events, the runs they triggered, runs.
 
 Every reply is judged in one place (`_judge`), because servers disagree about how to say "error":
 a JSON body with `error` and `status` >= 400 is an error even under HTTP 200 (Inngest up to

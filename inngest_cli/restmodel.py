@@ -1,8 +1,8 @@
 """Reading REST v1 objects tolerantly: field names, run statuses, times and durations.
 
 The OSS server writes snake_case (`internal_id`, `run_started_at`); the published OpenAPI spec
-shows camelCase (`internalID`, `runStartedAt`), so Cloud might too (reference §5). Objects are
-kept exactly as the API returned them (for `-o json`); only reads go through `field`.
+shows camelCase (`internalID`, `runStartedAt`), so Cloud might too (docs/protocol.md §7).
+Objects are kept exactly as the API returned them (for `-o json`); only reads go through `field`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Event validation exactly as Inngest's `POST /e/{key}` applies it (reference §2-§3).
+"""Event validation exactly as Inngest's `POST /e/{key}` applies it (docs/protocol.md §4-§5).
 
 `event_problem` returns the server's own message for the first problem of an event, or None.
 The client prefixes the source and line; `serve` answers it in its 400 body.

@@ -1,7 +1,7 @@
 """Waiting for what events set off: for an event to be stored, and for its runs to finish.
 
-Storage is asynchronous (reference §2): right after `POST /e` an event may 404 and show no runs
-for a while, and Inngest's server caches `GET /v1/events/{id}/runs` for 15 s and
+Storage is asynchronous (docs/protocol.md §4): right after `POST /e` an event may 404 and show
+no runs for a while, and Inngest's server caches `GET /v1/events/{id}/runs` for 15 s and
 `GET /v1/runs/{id}` for 3 s. So:
 
 - an event's runs are discovered through `/v1/events/{id}/runs`, and the status of each unfinished

@@ -1,4 +1,4 @@
-"""Where and how to send (reference §9): flag > environment > default."""
+"""Where and how to send (docs/protocol.md §10): flag > environment > default."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Event ID seeds and ULIDs (reference §1 `x-inngest-event-id-seed`, §4 and §7 row 3)."""
+"""Event ID seeds and ULIDs (docs/protocol.md §3, and §11 row 3)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ def rec(value: Any, raw: bytes | None = None, line: int = 3, source: str = "in.n
 
 
 def exported(**extra: Any) -> dict[str, Any]:
-    """An event as `GET /v1/events` returns it (reference §5)."""
+    """An event as `GET /v1/events` returns it (docs/protocol.md §8)."""
     return {
         "internal_id": "01JQDAE4RQF8MBCR55T5AK4KXS",
         "account_id": "00000000-0000-0000-0000-000000000000",

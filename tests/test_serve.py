@@ -1,6 +1,6 @@
 """`inngest-cli serve` end to end: the real server process, spoken to over 127.0.0.1 with httpx.
 
-Row numbers refer to the test vectors in the API reference (§7).  Most tests share one dev-mode
+Row numbers refer to the test vectors in docs/protocol.md (§11).  Most tests share one dev-mode
 server and keep apart by giving their events unique names.
 """
 

@@ -25,12 +25,12 @@ from inngest_cli.server.store import EventQuery, EventRow, Store, StoreError
 
 @given(ms=st.integers(1, (1 << 48) - 1), entropy=st.binary(min_size=10, max_size=10),
        count=st.integers(0, 300))
-def test_seeded_ids_match_the_reference_algorithm(ms: int, entropy: bytes, count: int) -> None:
+def test_seeded_ids_match_the_protocol_algorithm(ms: int, entropy: bytes, count: int) -> None:
     seed = IdSeed(ms, entropy)
     assert seeded_ids(seed, count) == [seed.event_id(p) for p in range(1, count + 1)]
 
 
-def test_seeded_ids_wrap_the_counter_like_the_reference() -> None:
+def test_seeded_ids_wrap_the_counter_like_the_protocol() -> None:  # docs/protocol.md §3
     seed = IdSeed(1743130137367, bytes(6) + (0xFFFF_FFFF - 2).to_bytes(4, "big"))
     assert seeded_ids(seed, 6) == [seed.event_id(p) for p in range(1, 7)]
 

@@ -1,4 +1,5 @@
-"""Client-side event validation mirroring `POST /e/{key}` (reference §2, §3, §7 rows 6-19)."""
+"""Client-side event validation mirroring `POST /e/{key}` (docs/protocol.md §4, §5, and the
+test vectors of §11, rows 6-19)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from inngest_cli.validation import (
 )
 
 
-def test_limits_match_the_reference() -> None:
+def test_limits_match_the_protocol() -> None:  # docs/protocol.md §4, §5
     assert MIN_TS_MS == 315_532_800_000
     assert MAX_TS_MS == 4_102_444_800_000
     assert MAX_EVENT_BYTES == 3_145_728
@@ -120,7 +121,7 @@ def test_event_problems(event: Any, problem: str) -> None:
 
 
 def test_field_names_match_case_insensitively_like_go() -> None:
-    # reference §2 "unknown fields": Go's encoding/json matches field names case-insensitively,
+    # docs/protocol.md §4 "other fields": Go's encoding/json matches field names case-insensitively,
     # so the server accepts `{"NAME": ...}` as the event name.
     assert event_problem({"NAME": "app/a", "Data": {"x": 1}}) is None
 

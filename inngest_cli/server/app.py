@@ -1,6 +1,6 @@
 """The HTTP side of `inngest-cli serve`: routing, keys, responses, logging, start and stop.
 
-Routes (reference §0-§5): ``GET /health``, ``POST /e/{key}``, ``GET /v1/events``,
+Routes (docs/protocol.md §1-§8): ``GET /health``, ``POST /e/{key}``, ``GET /v1/events``,
 ``GET /v1/events/{id}``, ``GET /v1/events/{id}/runs``, ``GET /v1/runs/{id}``.  Everything else is
 404 ``404 page not found``; a known path with the wrong method is 405 with ``Allow``.
 

@@ -1,4 +1,5 @@
-"""The REST v1 read API's wire format (reference §5): query parsing, JSON shapes, signing-key auth.
+"""The REST v1 read API's wire format (docs/protocol.md §7-§8): query parsing, JSON shapes,
+signing-key auth.
 
 Responses are encoded the way Go's encoding/json writes them: struct field order, a trailing
 newline, and ``<``, ``>``, ``&``, U+2028 and U+2029 escaped inside strings.
