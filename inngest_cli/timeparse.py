@@ -24,8 +24,10 @@ def now_ms() -> int:
 def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -> int:
     """Parse ``text`` into epoch milliseconds.
 
-    A bare relative value (`15m`) means that long ago when ``past_by_default`` (for `--since`),
-    and that far ahead otherwise; an explicit sign always wins (`+10m`, `-2h`).
+    A bare relative value (`15m`) means that long ago when ``past_by_default`` (`--since`,
+    where only the past makes sense); otherwise (`send --ts`, where both do) it is an error that
+    asks for a sign, because `10m` reads as "ago" to some and "from now" to others. An explicit
+    sign always wins (`+10m` ahead, `-2h` ago).
     """
     value = text.strip()
     if not value:
@@ -34,6 +36,10 @@ def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -
     rel = _RELATIVE.match(value)
     if rel:
         sign, amount, unit = rel.groups()
+        if not sign and not past_by_default:
+            raise TimeValueError(
+                f"{value!r} needs a sign: +{value} (that far ahead) or -{value} (that long ago)"
+            )
         delta = round(float(amount) * _UNIT_MS[unit])
         if sign == "-" or (not sign and past_by_default):
             delta = -delta

@@ -85,7 +85,7 @@ def test_dry_run_verbose_shows_the_request_with_the_key_masked(
     assert code == 0
     out = capsys.readouterr().out
     assert "POST https://inn.gs/e/****wxyz\n" in out
-    assert '[{"name":"app/a"}]' in out
+    assert '[{"name":"app/a","data":{}}]' in out
     assert key not in out
 
 

@@ -60,8 +60,10 @@ def test_bare_relative_is_past_when_past_by_default() -> None:
     assert parse_time_ms("15m", past_by_default=True, now=NOW) == NOW - 15 * 60_000
 
 
-def test_bare_relative_is_future_otherwise() -> None:
-    assert parse_time_ms("15m", past_by_default=False, now=NOW) == NOW + 15 * 60_000
+def test_bare_relative_needs_a_sign_otherwise() -> None:
+    with pytest.raises(TimeValueError) as info:
+        parse_time_ms("15m", past_by_default=False, now=NOW)
+    assert str(info.value) == "'15m' needs a sign: +15m (that far ahead) or -15m (that long ago)"
 
 
 def test_plus_sign_wins_over_past_by_default() -> None:
@@ -86,7 +88,8 @@ def test_minus_sign_past() -> None:
      ("7d", 604_800_000), ("1w", 604_800_000), ("1.5h", 5_400_000), ("0m", 0)],
 )
 def test_relative_units(text: str, delta: int) -> None:
-    assert parse_time_ms(text, past_by_default=False, now=NOW) == NOW + delta
+    assert parse_time_ms("+" + text, past_by_default=False, now=NOW) == NOW + delta
+    assert parse_time_ms(text, past_by_default=True, now=NOW) == NOW - delta
 
 
 def test_relative_uses_the_clock_without_now() -> None:

@@ -62,6 +62,10 @@ def _json_object_flag(value: str, what: str) -> dict[str, Any]:
     from inngest_cli.validation import json_error
 
     text, where = _read_at(value, what)
+    if not text.strip():
+        raise UsageError(
+            f"{where}: empty; give a JSON object, e.g. {what} '{{\"plan\": \"pro\"}}'"
+        )
     try:
         parsed = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -97,7 +101,9 @@ def _flag_event(
     for flag, text in (("--name", name), ("--id", event_id), ("--v", v)):
         if text is not None and not _is_utf8(text):
             raise UsageError(f"{flag}: not valid UTF-8")
-    event: dict[str, Any] = {"name": name}
+    # data is always an object, {} when not given, as the SDKs send it: a handler reading
+    # event.data.x must not meet null
+    event: dict[str, Any] = {"name": name, "data": {}}
     if data is not None:
         event["data"] = _json_object_flag(data, "--data")
     if user is not None:
