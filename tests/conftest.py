@@ -17,7 +17,21 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support import processes
+
 CLI = [sys.executable, "-m", "inngest_cli"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    processes.install()  # support processes in their own groups; SIGINT/SIGTERM stop the session
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield
+    signal_name = processes.interrupted()
+    if signal_name:  # even if the test swallowed the KeyboardInterrupt (an in-process run())
+        item.session.shouldstop = f"interrupted by {signal_name}"
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +88,7 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.communicate()
+        processes.forget(self.proc)
         return self.proc.returncode
 
 
@@ -88,7 +103,7 @@ def start_serve(
             (tmp_path or Path(os.environ.get("TMPDIR", "/tmp"))) / f"serve-{time.time_ns()}.db"
         )
     cmd = [*CLI, "serve", "--host", "127.0.0.1", "--port", "0", "--db", db, *args]
-    proc = subprocess.Popen(
+    proc = processes.spawn(
         cmd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -167,6 +182,7 @@ class FaultServer:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.communicate()
+        processes.forget(self.proc)
 
 
 def _support_servers(script: Path) -> Iterator[Any]:
@@ -175,7 +191,7 @@ def _support_servers(script: Path) -> Iterator[Any]:
     started: list[FaultServer] = []
 
     def factory(*args: str) -> FaultServer:
-        proc = subprocess.Popen(
+        proc = processes.spawn(
             [sys.executable, str(script), *args],
             stdout=subprocess.PIPE,
             text=True,

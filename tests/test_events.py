@@ -71,13 +71,31 @@ def runs(run_server: Any) -> FaultServer:
     return server
 
 
+# what each scripted event name's runs settle to (tests/support/runserver.py)
+SETTLED = {
+    "test/ok": ["Completed"],
+    "test/fail": ["Failed"],
+    "test/hang": ["Running"],
+    "test/two": ["Completed", "Completed"],
+}
+
+
 def sent_with_runs(server: FaultServer, name: str) -> str:
-    """Send one event and wait until its runs have finished (or started, for test/hang)."""
-    [event_id] = post(server.url, [{"name": name}])
+    """Send one event and wait until it is readable and its runs have settled (finished, or
+    started for test/hang), asking the server (bounded: 10 s)."""
     import time
 
-    time.sleep(0.2)
-    return event_id
+    [event_id] = post(server.url, [{"name": name}])
+    expected = SETTLED.get(name, [])
+    deadline = time.monotonic() + 10
+    with httpx.Client(timeout=10) as http:
+        while True:
+            stored = http.get(f"{server.url}/v1/events/{event_id}").status_code == 200
+            runs = http.get(f"{server.url}/v1/events/{event_id}/runs").json().get("data") or []
+            if stored and sorted(run["status"] for run in runs) == expected:
+                return event_id
+            assert time.monotonic() < deadline, f"{name}: runs did not settle: {runs}"
+            time.sleep(0.02)
 
 
 # -- help ---------------------------------------------------------------------------------
@@ -339,7 +357,8 @@ def test_get_every_format(serve: ServeProcess, inproc: Any) -> None:
 
 
 def test_get_wait_polls_until_the_event_is_stored(run_server: Any) -> None:
-    server = run_server("--store-delay", "0.8")
+    # longer than a CLI start on a busy machine, so the first polls of --wait do miss
+    server = run_server("--store-delay", "3")
     [event_id] = post(server.url, [{"name": "app/late"}])
     assert cli(server.url, "events", "get", event_id).returncode == 4  # not yet
     waited = cli(server.url, "events", "get", event_id, "--wait", "5", "-o", "ids")

@@ -95,11 +95,13 @@ def test_reads_stop_at_the_boundary_and_memory_stays_bounded() -> None:
 
 
 class Tail:
-    """`inngest-cli events tail` as a subprocess; its stdout lines arrive on a queue."""
+    """`inngest-cli events tail` as a subprocess; its stdout lines arrive on a queue. It runs
+    with --verbose: the trace of its first reply on stderr says it has primed (events stored
+    from then on are new), so a test waits for that rather than for a fixed time."""
 
-    def __init__(self, *args: str, sigint_ignored: bool = False) -> None:
+    def __init__(self, *args: str, sigint_ignored: bool = False, read_stdout: bool = True) -> None:
         self.proc = subprocess.Popen(
-            [*CLI, "events", "tail", "--interval", "0.1", *args],
+            [*CLI, "events", "tail", "--interval", "0.1", "--verbose", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -111,12 +113,29 @@ class Tail:
             else None,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.errors: list[str] = []  # stderr lines that are not the request trace
+        self._primed = threading.Event()
+        self._readers = [threading.Thread(target=self._read_stderr, daemon=True)]
+        if read_stdout:
+            self._readers.append(threading.Thread(target=self._read, daemon=True))
+        for reader in self._readers:
+            reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.put(line)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            if line.startswith("< HTTP 200"):
+                self._primed.set()
+            elif not line.startswith(("> ", "< ")):
+                self.errors.append(line)
+
+    def wait_primed(self, timeout: float = 20) -> None:
+        assert self._primed.wait(timeout), f"tail did not start following: {self.errors}"
 
     def take(self, count: int, timeout: float = 10) -> list[str]:
         deadline = time.monotonic() + timeout
@@ -126,9 +145,19 @@ class Tail:
         return out
 
     def interrupt(self) -> tuple[int, str]:
+        """SIGINT; the exit status and what it wrote on stderr besides the trace."""
         self.proc.send_signal(signal.SIGINT)
-        _, err = self.proc.communicate(timeout=10)
-        return self.proc.returncode, err
+        code = self.proc.wait(timeout=10)
+        self.close()
+        return code, "".join(self.errors)
+
+    def close(self) -> None:
+        """After the process has ended: finish reading its output and close the pipes."""
+        for reader in self._readers:
+            reader.join(timeout=10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
 
 
 def post(serve: ServeProcess, events: list[dict[str, Any]]) -> list[str]:
@@ -142,19 +171,19 @@ def test_tail_prints_events_sent_while_it_runs(serve: ServeProcess) -> None:
     post(serve, [{"name": "app/before"}])
     tail = Tail("--api-url", serve.url)
     try:
-        time.sleep(0.5)  # primed: app/before is not new
+        tail.wait_primed()  # from here on events are new: app/before is not
         first = post(serve, [{"name": "app/a", "data": {"n": 1}}])
         lines = tail.take(1)
         many = post(serve, [{"name": "app/b", "data": {"n": i}} for i in range(120)])
         lines += tail.take(120)
         last = post(serve, [{"name": "app/c"}])
         lines += tail.take(1)
-        time.sleep(0.3)
-        assert tail.lines.empty()  # no repeats
+        end = post(serve, [{"name": "app/end"}])  # oldest first: a repeat would come before it
+        lines += tail.take(1)
     finally:
         code, err = tail.interrupt()
     events = [json.loads(line) for line in lines]  # piped: NDJSON, whole objects
-    assert [e["internal_id"] for e in events] == first + many + last
+    assert [e["internal_id"] for e in events] == first + many + last + end
     assert [e["data"]["n"] for e in events[1:121]] == list(range(120))
     assert set(events[0]) >= {"internal_id", "received_at", "name", "data", "id"}
     assert code == 130 and err == ""
@@ -163,7 +192,7 @@ def test_tail_prints_events_sent_while_it_runs(serve: ServeProcess) -> None:
 def test_tail_by_name_as_ids(serve: ServeProcess) -> None:
     tail = Tail("--api-url", serve.url, "--name", "app/wanted", "-o", "ids")
     try:
-        time.sleep(0.3)
+        tail.wait_primed()
         ids_sent = post(serve, [{"name": "app/other"}, {"name": "app/wanted"}, {"name": "x"}])
         assert tail.take(1) == [ids_sent[1] + "\n"]
     finally:
@@ -181,7 +210,7 @@ def test_tail_refuses_json(serve: ServeProcess) -> None:
 
 def test_tail_ends_on_sigint_even_when_started_in_the_background(serve: ServeProcess) -> None:
     tail = Tail("--api-url", serve.url, "-o", "ids", sigint_ignored=True)
-    time.sleep(0.3)
+    tail.wait_primed()
     sent = post(serve, [{"name": "app/a"}])
     assert tail.take(1) == [sent[0] + "\n"]
     code, err = tail.interrupt()
@@ -189,18 +218,14 @@ def test_tail_ends_on_sigint_even_when_started_in_the_background(serve: ServePro
 
 
 def test_tail_ends_quietly_when_its_reader_goes_away(serve: ServeProcess) -> None:
-    proc = subprocess.Popen(
-        [*CLI, "events", "tail", "--interval", "0.1", "-o", "ids", "--api-url", serve.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    time.sleep(0.3)
+    tail = Tail("-o", "ids", "--api-url", serve.url, read_stdout=False)
+    proc = tail.proc
+    assert proc.stdout is not None
+    tail.wait_primed()
     post(serve, [{"name": "app/a"}])
     proc.stdout.readline()
     proc.stdout.close()  # `| head -1`
     post(serve, [{"name": "app/b"}])
     assert proc.wait(timeout=10) == 0
-    assert proc.stderr.read() == b""
-    proc.stderr.close()
+    tail.close()
+    assert tail.errors == []
