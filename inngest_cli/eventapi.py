@@ -57,7 +57,7 @@ class EventAPI:
         if self.trace:
             elapsed = 1000 * (time.perf_counter() - started)
             self.trace(
-                f"< HTTP {response.status} {response.reason} "
+                f"< HTTP {response.status} {redact(response.reason)} "
                 f"({elapsed:.0f} ms, {len(response.content)} bytes)"
             )
             for name, value in response.headers:
