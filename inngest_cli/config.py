@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -351,3 +351,47 @@ def resolve_api(
             "dev": dev_source,
         },
     )
+
+
+@dataclass(frozen=True)
+class ServeKeys:
+    """The keys `serve` requires, and where they came from."""
+
+    event_keys: tuple[str, ...]
+    signing_key: str | None
+    signing_key_fallback: str | None
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+def resolve_serve_keys(
+    event_keys: Sequence[str] | None = None,
+    signing_key: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ServeKeys:
+    """`serve`'s keys: the flags, else the environment, read as `inngest start` reads it:
+    `INNGEST_EVENT_KEY` is a comma-separated list, `INNGEST_SIGNING_KEY` a key, and
+    `INNGEST_SIGNING_KEY_FALLBACK` a second key accepted too (rotation). The environment is the
+    place for keys: a process's arguments are visible to every user of the machine (`ps`)."""
+    env = os.environ if environ is None else environ
+    sources: dict[str, str] = {}
+    if event_keys:
+        keys, sources["event_keys"] = tuple(event_keys), "--event-key"
+    else:
+        listed = env.get("INNGEST_EVENT_KEY", "")
+        keys = tuple(key.strip() for key in listed.split(",") if key.strip())
+        sources["event_keys"] = "INNGEST_EVENT_KEY" if keys else DEFAULT
+    signing: str | None
+    if signing_key is not None:  # an empty --signing-key is the server's error to report
+        signing, sources["signing_key"] = signing_key.strip(), "--signing-key"
+    else:
+        signing = env.get("INNGEST_SIGNING_KEY", "").strip() or None
+        sources["signing_key"] = "INNGEST_SIGNING_KEY" if signing else DEFAULT
+    fallback = env.get("INNGEST_SIGNING_KEY_FALLBACK", "").strip() or None
+    for secret in (*keys, signing, fallback):
+        register_secret(secret)
+    if fallback is not None and signing is None:
+        raise UsageError(
+            "INNGEST_SIGNING_KEY_FALLBACK is set without a signing key",
+            hint="set INNGEST_SIGNING_KEY too: the fallback is the key being rotated out",
+        )
+    return ServeKeys(keys, signing, fallback, sources)

@@ -11,9 +11,11 @@ from inngest_cli.config import (
     DEV_PLACEHOLDER_KEY,
     EventAPIConfig,
     Layers,
+    ServeKeys,
     parse_dev,
     resolve_api,
     resolve_event_api,
+    resolve_serve_keys,
 )
 from inngest_cli.errors import ExitCode, UsageError
 
@@ -395,3 +397,39 @@ def test_os_environ_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INNGEST_ENV", "os-branch")
     config = resolve_event_api()
     assert (config.event_key, config.env) == ("from-os", "os-branch")
+
+
+# --- serve's keys ---------------------------------------------------------------------------
+
+
+def test_serve_keys_come_from_the_environment_comma_separated() -> None:
+    found = resolve_serve_keys(environ={
+        "INNGEST_EVENT_KEY": " k1,k2 ,, k3 ", "INNGEST_SIGNING_KEY": " signkey-prod-ab ",
+        "INNGEST_SIGNING_KEY_FALLBACK": "signkey-prod-cd"})
+    assert found == ServeKeys(("k1", "k2", "k3"), "signkey-prod-ab", "signkey-prod-cd")
+    assert found.sources == {"event_keys": "INNGEST_EVENT_KEY",
+                             "signing_key": "INNGEST_SIGNING_KEY"}
+
+
+def test_serve_key_flags_beat_the_environment() -> None:
+    found = resolve_serve_keys(["f1"], "signkey-prod-ef", environ={
+        "INNGEST_EVENT_KEY": "k1", "INNGEST_SIGNING_KEY": "signkey-prod-ab"})
+    assert found == ServeKeys(("f1",), "signkey-prod-ef", None)
+    assert found.sources == {"event_keys": "--event-key", "signing_key": "--signing-key"}
+
+
+def test_serve_without_keys_accepts_any() -> None:
+    found = resolve_serve_keys(environ={"INNGEST_EVENT_KEY": " , ", "INNGEST_SIGNING_KEY": " "})
+    assert found == ServeKeys((), None, None)
+    assert found.sources == {"event_keys": "default", "signing_key": "default"}
+
+
+def test_serve_fallback_without_a_signing_key_is_refused() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_serve_keys(environ={"INNGEST_SIGNING_KEY_FALLBACK": "signkey-prod-cd"})
+    assert info.value.message == "INNGEST_SIGNING_KEY_FALLBACK is set without a signing key"
+
+
+def test_serve_keys_are_registered_for_masking() -> None:
+    resolve_serve_keys(environ={"INNGEST_EVENT_KEY": "first-key-0001,second-key-0002"})
+    assert redact.redact("first-key-0001 second-key-0002") == "****0001 ****0002"
