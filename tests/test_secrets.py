@@ -257,6 +257,14 @@ def test_send_paths_never_show_the_event_key(fault_server: Any, serve_factory: A
     assert run("send", "--event-key", EVENT_KEY + "/x", "--name", "a").returncode == 2
 
 
+@pytest.mark.parametrize("value", [SIGNING, f"Bearer {SIGNING_HEX}", f"https://u:{EVENT_KEY}@h"])
+def test_a_usage_error_that_quotes_a_key_masks_it(value: str) -> None:
+    # a key pasted into the wrong option: the parser quotes the value back
+    result = run("send", "--retries", value, "--name", "app/a")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: Invalid value for '--retries': '")
+
+
 @pytest.mark.parametrize("output", ["table", "json"])
 def test_config_show_masks_every_key(output: str) -> None:
     assert run("config", "show", "-o", output).returncode == 0
