@@ -101,12 +101,17 @@ def _forms(secret: str) -> list[tuple[str, bool, bool]]:
 
     forms: list[tuple[str, bool, bool]] = []
     bare = _SIGNKEY_PREFIX.sub("", secret.strip(), count=1)
-    if bare != secret and _HEX.fullmatch(bare) and len(bare) % 2 == 0:
-        # a signing key: the prefix is no secret, the hex body and its hash (the bearer) are
+    if bare != secret:
+        # a signing key: the `signkey-<env>-` prefix is no secret (our messages quote it), the
+        # body is, and for a hex body so is its hash (the bearer token)
         forms.append((secret, False, False))
-        forms.append((bare, True, True))
-        forms.append((hashlib.sha256(bytes.fromhex(bare)).hexdigest(), True, True))
-        return forms
+        if len(bare) < 4:
+            return forms
+        secret = bare
+        if _HEX.fullmatch(bare) and len(bare) % 2 == 0:
+            forms.append((bare, True, True))
+            forms.append((hashlib.sha256(bytes.fromhex(bare)).hexdigest(), True, True))
+            return forms
     hex_secret = bool(_HEX.fullmatch(secret))
     for form in {secret, quote(secret, safe=""), html.escape(secret), json.dumps(secret)[1:-1]}:
         forms.append((form, hex_secret, True))

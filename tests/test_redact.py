@@ -150,10 +150,13 @@ def test_a_signing_key_is_masked_in_every_form(echo: str) -> None:
     assert_no_piece(BEARER, shown)
 
 
-def test_the_signkey_prefix_alone_is_no_secret() -> None:
-    register_secret(SIGNING)
-    text = "Inngest signing keys look like signkey-prod-<hex>"
+@pytest.mark.parametrize("key", [SIGNING, "signkey-prod-not-hex-at-all", "signkey-test-zz"])
+def test_the_signkey_prefix_alone_is_no_secret(key: str) -> None:
+    register_secret(key)
+    text = "Inngest signing keys look like signkey-prod-<hex> (optionally after signkey-<env>-)"
     assert redact(text) == text
+    assert redact(f"echo {key}") == f"echo {mask(key)}"
+    assert_no_piece(key.split("-", 2)[2], redact(f"cut {key[:-3]}..."), 3)
 
 
 @pytest.mark.parametrize(
