@@ -9,7 +9,7 @@ at the point where it becomes part of a message.
 `redact` masks, in order:
 - every registered secret in the forms a server may echo it in: as it is, URL-encoded,
   HTML-escaped, JSON-escaped; for a signing key also its hex body without the `signkey-<env>-`
-  prefix and the hex SHA-256 of its bytes, in any letter case;
+  prefix and the hex SHA-256 of its bytes; all in any letter case;
 - every piece of those forms at least `FRAGMENT` characters long (a server that cuts the path,
   a reply cut by us or by a gateway, a key split across lines), so that no more than the last
   four characters `mask` shows are ever seen together;
@@ -47,36 +47,33 @@ def register_secret(secret: str | None) -> None:
 
 
 class _Matcher:
-    """The registered secrets compiled: one pattern for the whole forms, sets for the pieces."""
+    """The registered secrets compiled: one pattern for the whole forms, a set for the pieces.
+    Both match in any letter case: a gateway may lower-case a path or a header's name, and a
+    key in another case is still the key."""
 
     def __init__(self, secrets: frozenset[str]) -> None:
-        self.exact: set[str] = set()  # pieces matched as they are
-        self.folded: set[str] = set()  # pieces of hex forms, lower-cased
-        whole: dict[str, bool] = {}  # form -> matched in any letter case (hex)
+        self.grams: set[str] = set()  # every FRAGMENT-long piece of a secret form, lower-cased
+        whole: set[str] = set()
         for secret in secrets:
-            for form, hex_form, pieces in _forms(secret):
-                whole[form] = whole.get(form, False) or hex_form
-                if pieces and len(form) >= FRAGMENT:
-                    grams = {form[i : i + FRAGMENT] for i in range(len(form) - FRAGMENT + 1)}
-                    (self.folded if hex_form else self.exact).update(
-                        g.lower() if hex_form else g for g in grams
-                    )
-        alternatives = [
-            f"(?i:{re.escape(form)})" if folded else re.escape(form)
-            for form, folded in sorted(whole.items(), key=lambda item: -len(item[0]))
-        ]
-        self.whole = re.compile("|".join(alternatives)) if alternatives else None
-        self.longest = max((len(form) for form in whole), default=0)
+            for form, pieces in _forms(secret):
+                whole.add(form)
+                if pieces:
+                    low = form.lower()
+                    self.grams.update(low[i : i + FRAGMENT] for i in range(len(low) - FRAGMENT + 1))
+        alternatives = [re.escape(form) for form in sorted(whole, key=len, reverse=True)]
+        self.whole = re.compile("|".join(alternatives), re.I) if alternatives else None
+        self.longest = max(map(len, whole), default=0)
 
     def pieces(self, text: str) -> str:
         """``text`` with every run of secret pieces replaced by `****`."""
-        if not (self.exact or self.folded) or len(text) < FRAGMENT:
+        grams = self.grams
+        if not grams or len(text) < FRAGMENT:
             return text
+        low = text.lower() if text.isascii() else None  # else lower() may change the length
         spans: list[list[int]] = []
-        exact, folded = self.exact, self.folded
         for i in range(len(text) - FRAGMENT + 1):
-            piece = text[i : i + FRAGMENT]
-            if piece in exact or (folded and piece.lower() in folded):
+            piece = low[i : i + FRAGMENT] if low is not None else text[i : i + FRAGMENT].lower()
+            if piece in grams:
                 if spans and i <= spans[-1][1]:
                     spans[-1][1] = i + FRAGMENT
                 else:
@@ -91,30 +88,29 @@ class _Matcher:
         return "".join(out)
 
 
-def _forms(secret: str) -> list[tuple[str, bool, bool]]:
-    """(form, matched in any letter case, its pieces are secret) for each way ``secret`` may be
-    written back by a server."""
+def _forms(secret: str) -> list[tuple[str, bool]]:
+    """(form, whether its pieces are secret) for each way ``secret`` may be written back by a
+    server."""
     import hashlib
     import html
     import json
     from urllib.parse import quote
 
-    forms: list[tuple[str, bool, bool]] = []
+    forms: list[tuple[str, bool]] = []
     bare = _SIGNKEY_PREFIX.sub("", secret.strip(), count=1)
     if bare != secret:
         # a signing key: the `signkey-<env>-` prefix is no secret (our messages quote it), the
         # body is, and for a hex body so is its hash (the bearer token)
-        forms.append((secret, False, False))
+        forms.append((secret, False))
         if len(bare) < 4:
             return forms
         secret = bare
         if _HEX.fullmatch(bare) and len(bare) % 2 == 0:
-            forms.append((bare, True, True))
-            forms.append((hashlib.sha256(bytes.fromhex(bare)).hexdigest(), True, True))
+            forms.append((bare, True))
+            forms.append((hashlib.sha256(bytes.fromhex(bare)).hexdigest(), True))
             return forms
-    hex_secret = bool(_HEX.fullmatch(secret))
     for form in {secret, quote(secret, safe=""), html.escape(secret), json.dumps(secret)[1:-1]}:
-        forms.append((form, hex_secret, True))
+        forms.append((form, True))
     return forms
 
 

@@ -265,7 +265,7 @@ class RestAPI:
                 f"({elapsed:.0f} ms, {len(response.content)} bytes)"
             )
             for name, value in response.headers.items():
-                self.trace(f"<   {name}: {redact(value)}")
+                self.trace(redact(f"<   {name}: {value}"))  # names are the server's too
         return _judge(response.status_code, response.content, response.headers)
 
     def _trace_request(self, request: httpx.Request) -> None:

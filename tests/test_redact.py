@@ -258,3 +258,17 @@ def test_excerpt_of_the_start_of_a_longer_text_drops_a_secret_begun_at_its_end()
 
 def test_snippet_keeps_short_text_whole() -> None:
     assert snippet(b"  not found\nat all \n", 120) == "not found at all"
+
+
+@pytest.mark.parametrize(
+    "echo", [EVENT_KEY.lower(), EVENT_KEY.upper(), f"x-seen-{EVENT_KEY.lower()}"]
+)
+def test_a_key_in_another_letter_case_is_masked(echo: str) -> None:
+    # gateways lower-case paths and header names; a key in another case is still the key
+    register_secret(EVENT_KEY)
+    assert_no_piece(EVENT_KEY, redact(f"<   {echo}: 1"))
+
+
+def test_pieces_are_found_in_text_whose_lower_case_is_longer() -> None:
+    register_secret(EVENT_KEY)
+    assert_no_piece(EVENT_KEY, redact(f"İİİ {EVENT_KEY[:12]} İ"))

@@ -17,7 +17,8 @@ Every request, whatever its method or path, gets --status with a body in --style
 --pad N puts N filler characters before the echo (to move the key across a client's cut);
 --encode url|html|json escapes the echo as a URL component, HTML or a JSON string would. The
 path and the Authorization header are also echoed in reply headers (`X-Echo-Path`,
-`X-Echo-Authorization`, and `Location` for a 3xx status).
+`X-Echo-Authorization`, `Location` for a 3xx status, and the path's last segment in the name
+of an `X-Seen-<segment>` header).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import re
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
@@ -79,6 +81,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(content)))
         self.send_header("X-Echo-Path", self.path)
         self.send_header("X-Echo-Authorization", self.headers.get("Authorization", "-"))
+        segment = self.path.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        if re.fullmatch(r"[A-Za-z0-9_-]+", segment):
+            self.send_header(f"X-Seen-{segment}", "1")  # in a header's name
         if 300 <= options.status < 400:
             self.send_header("Location", f"http://127.0.0.1:9{self.path}")
         self.end_headers()
