@@ -11,8 +11,8 @@ at the point where it becomes part of a message.
   HTML-escaped, JSON-escaped; for a signing key also its hex body without the `signkey-<env>-`
   prefix and the hex SHA-256 of its bytes; all in any letter case;
 - every piece of those forms at least `FRAGMENT` characters long (a server that cuts the path,
-  a reply cut by us or by a gateway, a key split across lines), so that no more than the last
-  four characters `mask` shows are ever seen together;
+  a reply cut by us or by a gateway, a key split across lines): fewer than `FRAGMENT`
+  characters of a secret are ever seen together, and `mask` itself shows the last four;
 - what looks like a secret even when it was never registered: the `/e/{key}` path segment, a
   URL's userinfo (`https://user:password@host`), `signkey-<env>-<hex>` and `Bearer <token>`.
 """

@@ -79,7 +79,7 @@ def serve(
             stderr_line(line)
     if not signing_key and not is_loopback(host):
         print_warning("the /v1 read API is open to anyone who can reach this address; "
-                      "add --signing-key to protect it")
+                      "set INNGEST_SIGNING_KEY (or --signing-key) to protect it")
     serve_until_signalled(server, on_ready=lambda: Stdout.write(describe(server) + "\n"))
     sys.stderr.write("inngest-cli serve: stopped\n")
     sys.stderr.flush()
