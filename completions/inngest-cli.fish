@@ -91,7 +91,7 @@ complete -c inngest-cli -n '__inngest_cli_at "send"' -F
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l host -x -d 'Address to listen on. Non-loopback addresses need --event-key.'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l port -s p -x -d 'TCP port; 0 picks a free one.'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l db -r -F -d 'SQLite file for the events ('\'':memory:'\'' keeps nothing). Default: $XDG_DATA_HOM...'
-complete -c inngest-cli -n '__inngest_cli_at "serve"' -l event-key -x -d 'Accept events only for POST /e/KEY (repeatable). Without it any key is accepted.'
+complete -c inngest-cli -n '__inngest_cli_at "serve"' -l event-key -x -d 'Accept events only for POST /e/KEY (repeatable). Without either, any key is a...'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l signing-key -x -d 'Require '\''Authorization: Bearer <key or its SHA-256>'\'' on /v1 (hex, as Inngest'\''s).'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l quiet -s q -d 'No per-request log lines on stderr.'
 complete -c inngest-cli -n '__inngest_cli_at "serve"' -l debug -d 'Show a traceback for errors (keys stay masked).'

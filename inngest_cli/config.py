@@ -8,12 +8,14 @@ where it came from, for `config show` and for error hints.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from inngest_cli.errors import UsageError
 from inngest_cli.profiles import PROFILE_KEYS, active  # one way: profiles never imports config
-from inngest_cli.redact import register_secret
+from inngest_cli.redact import redact, register_secret
 
 CLOUD_EVENT_API = "https://inn.gs"
 CLOUD_API = "https://api.inngest.com"
@@ -90,16 +92,75 @@ def parse_dev(value: str | None) -> tuple[bool, str | None]:
         return False, None
     if text.lower() in {"1", "true", "yes", "on"}:
         return True, None
-    if text.startswith(("http://", "https://")):
+    if "://" in text:
         return True, normalize_origin(text, "INNGEST_DEV")
-    raise UsageError(f"INNGEST_DEV / --dev: {value!r} is not 1, true, 0, false or a URL")
+    shown = repr(text) if len(text) <= 12 or _HOST_PORT.fullmatch(text) else "the value"
+    raise UsageError(f"INNGEST_DEV / --dev: {redact(shown)} is not 1, true, 0, false or a URL")
 
 
-def normalize_origin(value: str, what: str) -> str:
-    text = value.strip().rstrip("/")
-    if not text.startswith(("http://", "https://")) or text.endswith("://"):
-        raise UsageError(f"{what}: {value!r} is not an http:// or https:// URL")
-    return text
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}")
+_HOST_PORT = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/?")
+_KEY_HINTS = {
+    "event": "e.g. --event-api-url https://inn.gs with the key in INNGEST_EVENT_KEY "
+    "(the client adds /e/<key> itself)",
+    "api": "e.g. --api-url https://api.inngest.com with the key in INNGEST_SIGNING_KEY",
+}
+_ANY_KEY_HINT = "e.g. INNGEST_BASE_URL=https://inngest.example.com with the keys in "\
+    "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY"
+
+
+def shown_url(value: str) -> str:
+    """How a refused URL is named in its error: never whole, as its path, query or userinfo may
+    hold a key (`https://inn.gs/e/<key>`): `'scheme://host:port/…'`, masked."""
+    text = value.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        looks_like_host = _HOST_PORT.fullmatch(text) and ("." in text or "localhost" in text)
+        return repr(redact(text)) if looks_like_host and len(text) <= 100 else "the value"
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    _, at, host = netloc.rpartition("@")
+    shown = "".join((
+        scheme if _SCHEME.fullmatch(scheme) else "…",
+        "://",
+        "****@" if at else "",
+        host if _HOST_PORT.fullmatch(host) and len(host) <= 100 else "…" if host else "",
+        "/…" if len(netloc) < len(rest) and rest[len(netloc):].strip("/") else "",
+    ))
+    return repr(redact(shown))
+
+
+def normalize_origin(value: str, what: str, kind: str | None = None) -> str:
+    """``value`` as an origin, `scheme://host[:port]`. A path, query, fragment or userinfo is
+    refused: the client adds `/e/{key}` and the auth header itself, and a key in the URL would
+    be printed (`--event-api-url https://inn.gs/e/$KEY` is a natural mistake). Errors never
+    show the value whole. ``kind`` ("event", "api") picks the hint."""
+    text = value.strip()
+    hint = _KEY_HINTS.get(kind or "", _ANY_KEY_HINT)
+    try:
+        parts = urlsplit(text)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        valid = False
+    if not valid:
+        raise UsageError(f"{what}: {shown_url(text)} is not an http:// or https:// URL", hint=hint)
+    extra = [
+        name
+        for name, present in (
+            ("a user or password", "@" in parts.netloc),
+            ("a path", bool(parts.path.strip("/"))),
+            ("a query", "?" in text),
+            ("a fragment", "#" in text),
+        )
+        if present
+    ]
+    if extra:
+        raise UsageError(
+            f"{what}: {shown_url(text)} has {' and '.join(extra)}; pass the origin "
+            "(scheme://host[:port]) and the key separately",
+            hint=hint,
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _layers(environ: Mapping[str, str] | None, layers: Layers | None) -> Layers:
@@ -134,15 +195,25 @@ def _origin(
     dev_url: str | None,
     dev_source: str,
     cloud: str,
+    kind: str,
 ) -> tuple[str, str]:
     if flag:
-        return normalize_origin(flag, flag_name), flag_name
+        return normalize_origin(flag, flag_name, kind), flag_name
     value, source = layers.get(variable, "INNGEST_BASE_URL")
     if value:
-        return normalize_origin(value, source), source
+        return normalize_origin(value, source, kind if source == variable else None), source
     if dev_url:
         return dev_url, dev_source
     return (DEV_ORIGIN if dev else cloud), DEFAULT
+
+
+def _register_keys(layers: Layers, flag: str | None) -> None:
+    """Register every key the layers hold for masking, before anything can be reported."""
+    register_secret(flag.strip() if flag else None)
+    for name in ("INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK"):
+        value, _ = layers.get(name)
+        if value and value.strip() != DEV_PLACEHOLDER_KEY:
+            register_secret(value.strip())
 
 
 def _branch(env: str | None, layers: Layers) -> tuple[str | None, str]:
@@ -172,6 +243,7 @@ def resolve_event_api(
     is false, for `config show`: the key is then empty).
     """
     layers = _layers(environ, layers)
+    _register_keys(layers, event_key)  # first: an error about a URL must mask them too
     dev_mode, dev_url, dev_source = _dev(dev, layers)
     origin, origin_source = _origin(
         event_api_url,
@@ -182,6 +254,7 @@ def resolve_event_api(
         dev_url,
         dev_source,
         CLOUD_EVENT_API,
+        "event",
     )
     if event_key is not None:
         key, key_source = event_key.strip(), "--event-key"
@@ -201,7 +274,8 @@ def resolve_event_api(
             key_source = DEFAULT
     if any(c in key for c in "/?#% \t\r\n"):
         raise UsageError("event key: contains characters that cannot appear in a URL path")
-    register_secret(key)
+    if key != DEV_PLACEHOLDER_KEY:  # public, and its pieces are words of our own messages
+        register_secret(key)
     branch, branch_source = _branch(env, layers)
     return EventAPIConfig(
         origin=origin,
@@ -229,6 +303,7 @@ def resolve_api(
     """Settings for the REST API. A missing signing key is not an error here: dev servers and
     `serve` without --signing-key need none, and Cloud answers 401, which names the fix."""
     layers = _layers(environ, layers)
+    _register_keys(layers, signing_key)  # first: an error about a URL must mask them too
     dev_mode, dev_url, dev_source = _dev(dev, layers)
     origin, origin_source = _origin(
         api_url,
@@ -239,6 +314,7 @@ def resolve_api(
         dev_url,
         dev_source,
         CLOUD_API,
+        "api",
     )
     if signing_key is not None:
         key, key_source = signing_key.strip() or None, "--signing-key"
@@ -262,3 +338,47 @@ def resolve_api(
             "dev": dev_source,
         },
     )
+
+
+@dataclass(frozen=True)
+class ServeKeys:
+    """The keys `serve` requires, and where they came from."""
+
+    event_keys: tuple[str, ...]
+    signing_key: str | None
+    signing_key_fallback: str | None
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+def resolve_serve_keys(
+    event_keys: Sequence[str] | None = None,
+    signing_key: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ServeKeys:
+    """`serve`'s keys: the flags, else the environment, read as `inngest start` reads it:
+    `INNGEST_EVENT_KEY` is a comma-separated list, `INNGEST_SIGNING_KEY` a key, and
+    `INNGEST_SIGNING_KEY_FALLBACK` a second key accepted too (rotation). The environment is the
+    place for keys: a process's arguments are visible to every user of the machine (`ps`)."""
+    env = os.environ if environ is None else environ
+    sources: dict[str, str] = {}
+    if event_keys:
+        keys, sources["event_keys"] = tuple(event_keys), "--event-key"
+    else:
+        listed = env.get("INNGEST_EVENT_KEY", "")
+        keys = tuple(key.strip() for key in listed.split(",") if key.strip())
+        sources["event_keys"] = "INNGEST_EVENT_KEY" if keys else DEFAULT
+    signing: str | None
+    if signing_key is not None:  # an empty --signing-key is the server's error to report
+        signing, sources["signing_key"] = signing_key.strip(), "--signing-key"
+    else:
+        signing = env.get("INNGEST_SIGNING_KEY", "").strip() or None
+        sources["signing_key"] = "INNGEST_SIGNING_KEY" if signing else DEFAULT
+    fallback = env.get("INNGEST_SIGNING_KEY_FALLBACK", "").strip() or None
+    for secret in (*keys, signing, fallback):
+        register_secret(secret)
+    if fallback is not None and signing is None:
+        raise UsageError(
+            "INNGEST_SIGNING_KEY_FALLBACK is set without a signing key",
+            hint="set INNGEST_SIGNING_KEY too: the fallback is the key being rotated out",
+        )
+    return ServeKeys(keys, signing, fallback, sources)

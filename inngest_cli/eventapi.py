@@ -57,11 +57,11 @@ class EventAPI:
         if self.trace:
             elapsed = 1000 * (time.perf_counter() - started)
             self.trace(
-                f"< HTTP {response.status} {response.reason} "
+                f"< HTTP {response.status} {redact(response.reason)} "
                 f"({elapsed:.0f} ms, {len(response.content)} bytes)"
             )
             for name, value in response.headers:
-                self.trace(f"<   {name.lower()}: {redact(value)}")
+                self.trace(redact(f"<   {name.lower()}: {value}"))  # names are the server's too
         return classify(response.status, response.content, response.header_map())
 
     def _trace_request(self, body: bytes, headers: dict[str, str], count: int) -> None:

@@ -1,12 +1,36 @@
-"""Masking of secrets: event keys live in URL paths and signing keys in headers; neither may
-ever reach output, logs, errors or tracebacks."""
+"""Masking of secrets: event keys live in URL paths and signing keys (and their SHA-256, the
+bearer token) in headers; neither may ever reach output, logs, errors, traces or tracebacks,
+and servers echo both back (`Cannot POST /e/<key>`, a page listing the request's headers).
+
+One rule for every text that came from outside (a reply's body or headers, a URL from a flag or
+the environment): `redact` it, or cut it with `excerpt`/`snippet`, which mask *before* they cut,
+at the point where it becomes part of a message.
+
+`redact` masks, in order:
+- every registered secret in the forms a server may echo it in: as it is, URL-encoded,
+  HTML-escaped, JSON-escaped; for a signing key also its hex body without the `signkey-<env>-`
+  prefix and the hex SHA-256 of its bytes; all in any letter case;
+- every piece of those forms at least `FRAGMENT` characters long (a server that cuts the path,
+  a reply cut by us or by a gateway, a key split across lines): fewer than `FRAGMENT`
+  characters of a secret are ever seen together, and `mask` itself shows the last four;
+- what looks like a secret even when it was never registered: the `/e/{key}` path segment, a
+  URL's userinfo (`https://user:password@host`), `signkey-<env>-<hex>` and `Bearer <token>`.
+"""
 
 from __future__ import annotations
 
 import re
 
+FRAGMENT = 8
+"""The shortest piece of a registered secret that is masked on its own."""
+
 _registered: set[str] = set()
-_E_PATH = re.compile(r"/e/([^/?#\s\"']+)")
+_E_PATH = re.compile(r"/e/([^/?#\s\"'<>&;,()\[\]{}]+)")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@")
+_SIGNKEY = re.compile(r"(?i)\bsignkey-[a-z0-9]+-[0-9a-f]{8,}")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})")
+_SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def mask(secret: str | None) -> str:
@@ -22,11 +46,118 @@ def register_secret(secret: str | None) -> None:
         _registered.add(secret)
 
 
+class _Matcher:
+    """The registered secrets compiled: one pattern for the whole forms, a set for the pieces.
+    Both match in any letter case: a gateway may lower-case a path or a header's name, and a
+    key in another case is still the key."""
+
+    def __init__(self, secrets: frozenset[str]) -> None:
+        self.grams: set[str] = set()  # every FRAGMENT-long piece of a secret form, lower-cased
+        whole: set[str] = set()
+        for secret in secrets:
+            for form, pieces in _forms(secret):
+                whole.add(form)
+                if pieces:
+                    low = form.lower()
+                    self.grams.update(low[i : i + FRAGMENT] for i in range(len(low) - FRAGMENT + 1))
+        alternatives = [re.escape(form) for form in sorted(whole, key=len, reverse=True)]
+        self.whole = re.compile("|".join(alternatives), re.I) if alternatives else None
+        self.longest = max(map(len, whole), default=0)
+
+    def pieces(self, text: str) -> str:
+        """``text`` with every run of secret pieces replaced by `****`."""
+        grams = self.grams
+        if not grams or len(text) < FRAGMENT:
+            return text
+        low = text.lower() if text.isascii() else None  # else lower() may change the length
+        spans: list[list[int]] = []
+        for i in range(len(text) - FRAGMENT + 1):
+            piece = low[i : i + FRAGMENT] if low is not None else text[i : i + FRAGMENT].lower()
+            if piece in grams:
+                if spans and i <= spans[-1][1]:
+                    spans[-1][1] = i + FRAGMENT
+                else:
+                    spans.append([i, i + FRAGMENT])
+        if not spans:
+            return text
+        out, last = [], 0
+        for start, end in spans:
+            out += [text[last:start], "****"]
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+
+def _forms(secret: str) -> list[tuple[str, bool]]:
+    """(form, whether its pieces are secret) for each way ``secret`` may be written back by a
+    server."""
+    import hashlib
+    import html
+    import json
+    from urllib.parse import quote
+
+    forms: list[tuple[str, bool]] = []
+    bare = _SIGNKEY_PREFIX.sub("", secret.strip(), count=1)
+    if bare != secret:
+        # a signing key: the `signkey-<env>-` prefix is no secret (our messages quote it), the
+        # body is, and for a hex body so is its hash (the bearer token)
+        forms.append((secret, False))
+        if len(bare) < 4:
+            return forms
+        secret = bare
+        if _HEX.fullmatch(bare) and len(bare) % 2 == 0:
+            forms.append((bare, True))
+            forms.append((hashlib.sha256(bytes.fromhex(bare)).hexdigest(), True))
+            return forms
+    for form in {secret, quote(secret, safe=""), html.escape(secret), json.dumps(secret)[1:-1]}:
+        forms.append((form, True))
+    return forms
+
+
+_cache: tuple[frozenset[str], _Matcher] | None = None
+
+
+def _matcher() -> _Matcher:
+    global _cache
+    secrets = frozenset(_registered)
+    if _cache is None or _cache[0] != secrets:
+        _cache = (secrets, _Matcher(secrets))
+    return _cache[1]
+
+
+def _mask_segment(match: re.Match[str]) -> str:
+    segment = match.group(1)
+    return "/e/" + (segment if segment.startswith("****") else mask(segment))
+
+
 def redact(text: str) -> str:
-    """Mask every registered secret and every `/e/{key}` path segment in ``text``."""
-    for secret in sorted(_registered, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, mask(secret))
-    return _E_PATH.sub(
-        lambda m: "/e/" + (m.group(1) if m.group(1).startswith("****") else mask(m.group(1))), text
-    )
+    """``text`` with every secret masked (see the module's docstring)."""
+    matcher = _matcher()
+    if matcher.whole is not None:
+        text = matcher.whole.sub(lambda m: mask(m.group(0)), text)
+        text = matcher.pieces(text)
+    text = _SIGNKEY.sub(lambda m: mask(m.group(0)), text)
+    text = _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+    text = _USERINFO.sub(r"\1****@", text)
+    return _E_PATH.sub(_mask_segment, text)
+
+
+def excerpt(text: str, limit: int, *, more: bool = False) -> str:
+    """At most ``limit`` characters of ``text``, masked before the cut: a secret across the cut
+    is masked, not cut in two. ``more`` says that ``text`` is itself the start of a longer text
+    (then its last characters may be the start of a secret, and are left out)."""
+    window = limit + _matcher().longest + FRAGMENT
+    if len(text) > window:
+        text, more = text[:window], True
+    masked = redact(text)
+    if more:
+        masked = masked[:-FRAGMENT]
+    return masked[:limit]
+
+
+def snippet(content: bytes, limit: int) -> str:
+    """The start of a reply body as one line of at most ``limit`` characters, masked before it
+    was cut; only a bounded prefix of ``content`` is decoded."""
+    window = 4 * (limit + _matcher().longest + FRAGMENT)  # UTF-8: at most 4 bytes a character
+    text = content[:window].decode("utf-8", "replace")
+    return excerpt(text, limit, more=len(content) > window).strip().replace("\n", " ")

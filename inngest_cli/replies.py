@@ -15,6 +15,11 @@ from typing import Any
 
 import orjson
 
+from inngest_cli.redact import excerpt
+from inngest_cli.redact import snippet as body_snippet
+
+MAX_ERROR = 1000  # characters of a reply's `error` kept in a message
+
 
 class Outcome(Enum):
     ACCEPTED = "accepted"  # 200 with ids
@@ -65,8 +70,9 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
     obj = body if isinstance(body, dict) else {}
     raw_ids = obj.get("ids")
     ids = [i for i in raw_ids if isinstance(i, str) and i] if isinstance(raw_ids, list) else []
-    error = obj.get("error") if isinstance(obj.get("error"), str) else ""
-    snippet = content[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+    # a reply's words are the server's: masked here, before they are cut or become a message
+    error = excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
+    snippet = body_snippet(content, 120)
     if status == 200:
         if isinstance(raw_ids, list) and not error:
             return Reply(Outcome.ACCEPTED, status, ids, "")

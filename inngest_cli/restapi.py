@@ -27,13 +27,15 @@ import orjson
 from inngest_cli import __version__
 from inngest_cli.config import APIConfig
 from inngest_cli.errors import AuthError, ConnectError, NotFoundError, RemoteError
-from inngest_cli.redact import mask, redact, register_secret
+from inngest_cli.redact import excerpt, mask, redact, register_secret
+from inngest_cli.redact import snippet as body_snippet
 from inngest_cli.restmodel import format_query_time, text
 
 USER_AGENT = f"inngest-cli/{__version__}"
 PAGE_SIZE = 100  # Cloud's documented maximum; the OSS server clamps to 51 and we follow the cursor
 MAX_BACKOFF = 5.0
 MAX_RETRY_AFTER = 30.0
+MAX_ERROR = 1000  # characters of a reply's `error` kept in a message
 _SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
 _BIG_INT = re.compile(rb"\d{19}")
 _RUN_NOT_FOUND = "unable to load function run"
@@ -84,8 +86,9 @@ def _judge(status: int, content: bytes, headers: httpx.Headers) -> _Verdict:
     body_status = obj.get("status")
     if isinstance(error, str) and error and isinstance(body_status, int) and body_status >= 400:
         status = body_status if status < 400 else status  # the legacy 200-with-error-body
-    snippet = content[:160].decode("utf-8", "replace").strip().replace("\n", " ")
-    message = error if isinstance(error, str) and error else snippet
+    # the server's words, masked before they are cut (a cut key would escape the masking)
+    snippet = body_snippet(content, 160)
+    message = excerpt(error, MAX_ERROR) if isinstance(error, str) and error else snippet
     if 200 <= status < 300:
         if "data" in obj:
             return _Verdict(True, obj["data"], status)
@@ -258,11 +261,11 @@ class RestAPI:
         if self.trace:
             elapsed = 1000 * (time.perf_counter() - started)
             self.trace(
-                f"< HTTP {response.status_code} {response.reason_phrase} "
+                f"< HTTP {response.status_code} {redact(response.reason_phrase)} "
                 f"({elapsed:.0f} ms, {len(response.content)} bytes)"
             )
             for name, value in response.headers.items():
-                self.trace(f"<   {name}: {redact(value)}")
+                self.trace(redact(f"<   {name}: {value}"))  # names are the server's too
         return _judge(response.status_code, response.content, response.headers)
 
     def _trace_request(self, request: httpx.Request) -> None:

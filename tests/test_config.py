@@ -10,8 +10,12 @@ from inngest_cli.config import (
     DEV_ORIGIN,
     DEV_PLACEHOLDER_KEY,
     EventAPIConfig,
+    Layers,
+    ServeKeys,
     parse_dev,
+    resolve_api,
     resolve_event_api,
+    resolve_serve_keys,
 )
 from inngest_cli.errors import ExitCode, UsageError
 
@@ -147,10 +151,114 @@ def test_empty_url_variables_are_ignored() -> None:
     assert config.origin == "https://inn.gs"
 
 
-def test_url_with_a_path_keeps_it() -> None:
-    config = resolve_event_api(environ={"INNGEST_BASE_URL": "https://proxy.example/inngest/",
-                                        **KEY})
-    assert config.origin == "https://proxy.example/inngest"
+SECRET = "evtkey_SECRET_0123456789ab"
+SEPARATELY = "pass the origin (scheme://host[:port]) and the key separately"
+EVENT_HINT = ("e.g. --event-api-url https://inn.gs with the key in INNGEST_EVENT_KEY "
+              "(the client adds /e/<key> itself)")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "what"),
+    [
+        (f"http://127.0.0.1:8288/e/{SECRET}", "'http://127.0.0.1:8288/…'", "a path"),
+        (f"https://inn.gs/e/{SECRET}/", "'https://inn.gs/…'", "a path"),
+        ("https://proxy.example/inngest/", "'https://proxy.example/…'", "a path"),
+        (f"https://inn.gs?key={SECRET}", "'https://inn.gs/…'", "a query"),
+        (f"https://inn.gs/#{SECRET}", "'https://inn.gs/…'", "a fragment"),
+        (f"https://ada:{SECRET}@inn.gs", "'https://****@inn.gs'", "a user or password"),
+        (f"https://{SECRET}@inn.gs/e/x", "'https://****@inn.gs/…'",
+         "a user or password and a path"),
+    ],
+)
+def test_an_origin_with_more_than_scheme_host_port_is_refused_masked(
+    url: str, shown: str, what: str
+) -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(event_api_url=url, environ={"INNGEST_EVENT_KEY": SECRET})
+    assert info.value.message == f"--event-api-url: {shown} has {what}; {SEPARATELY}"
+    assert info.value.hint == EVENT_HINT
+    assert info.value.exit_code == ExitCode.USAGE
+
+
+@pytest.mark.parametrize(
+    ("variable", "hint"),
+    [
+        ("INNGEST_EVENT_API_BASE_URL", EVENT_HINT),
+        ("INNGEST_BASE_URL", "e.g. INNGEST_BASE_URL=https://inngest.example.com with the keys "
+         "in INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY"),
+    ],
+)
+def test_an_origin_with_a_path_from_the_environment_is_refused(variable: str, hint: str) -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={variable: f"http://h:1/e/{SECRET}", **KEY})
+    assert info.value.message == f"{variable}: 'http://h:1/…' has a path; {SEPARATELY}"
+    assert info.value.hint == hint
+
+
+def test_an_origin_with_a_path_in_a_profile_is_refused() -> None:
+    layers = Layers(environ={}, profile={"INNGEST_EVENT_API_BASE_URL": f"http://h/e/{SECRET}",
+                                         "INNGEST_EVENT_KEY": SECRET}, profile_name="ci")
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(layers=layers)
+    assert info.value.message == (
+        f"profile ci (event_api_url): 'http://h/…' has a path; {SEPARATELY}"
+    )
+
+
+def test_an_api_origin_with_a_path_is_refused_with_the_signing_key_hint() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_api(api_url="https://api.inngest.com/v1", environ={})
+    assert info.value.message == f"--api-url: 'https://api.inngest.com/…' has a path; {SEPARATELY}"
+    assert info.value.hint == (
+        "e.g. --api-url https://api.inngest.com with the key in INNGEST_SIGNING_KEY"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"htp://127.0.0.1:8288/e/{SECRET}", "'htp://127.0.0.1:8288/…'"),
+        (f"http://[::1/e/{SECRET}", "'http://…/…'"),
+        (f"http://h:99999/e/{SECRET}", "'http://h:99999/…'"),
+        (f"http://h:{SECRET}", "'http://…'"),
+        (SECRET, "the value"),
+        (f"{SECRET}.example.com/e/x", "the value"),
+        (f"ht tp://{SECRET}/", "'…://…'"),
+    ],
+)
+def test_a_malformed_url_is_never_echoed_whole(url: str, shown: str) -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(event_api_url=url, environ={"INNGEST_EVENT_KEY": SECRET})
+    assert info.value.message == f"--event-api-url: {shown} is not an http:// or https:// URL"
+
+
+def test_a_key_in_an_unregistered_form_of_url_is_still_masked() -> None:
+    # the key is given only inside the URL: nothing registered it, the shape masks it
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(event_api_url="htp://h/e/someotherkey1234", environ=KEY)
+    assert "someotherkey" not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [("http://127.0.0.1:8288/", "http://127.0.0.1:8288"), ("HTTPS://Inn.gs//", "https://Inn.gs"),
+     ("http://[::1]:8288", "http://[::1]:8288"), (" https://inn.gs ", "https://inn.gs")],
+)
+def test_an_origin_is_normalised(url: str, origin: str) -> None:
+    assert resolve_event_api(event_api_url=url, environ=KEY).origin == origin
+
+
+def test_inngest_dev_garbage_that_may_be_a_key_is_not_echoed() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_event_api(environ={"INNGEST_DEV": SECRET, **KEY})
+    assert info.value.message == "INNGEST_DEV / --dev: the value is not 1, true, 0, false or a URL"
+
+
+def test_the_dev_placeholder_key_is_not_registered() -> None:
+    resolve_event_api(dev="1", environ={})
+    assert redact.redact("set INNGEST_EVENT_KEY to NO_EVENT_KEY_SET") == (
+        "set INNGEST_EVENT_KEY to NO_EVENT_KEY_SET"
+    )
 
 
 @pytest.mark.parametrize(
@@ -289,3 +397,39 @@ def test_os_environ_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INNGEST_ENV", "os-branch")
     config = resolve_event_api()
     assert (config.event_key, config.env) == ("from-os", "os-branch")
+
+
+# --- serve's keys ---------------------------------------------------------------------------
+
+
+def test_serve_keys_come_from_the_environment_comma_separated() -> None:
+    found = resolve_serve_keys(environ={
+        "INNGEST_EVENT_KEY": " k1,k2 ,, k3 ", "INNGEST_SIGNING_KEY": " signkey-prod-ab ",
+        "INNGEST_SIGNING_KEY_FALLBACK": "signkey-prod-cd"})
+    assert found == ServeKeys(("k1", "k2", "k3"), "signkey-prod-ab", "signkey-prod-cd")
+    assert found.sources == {"event_keys": "INNGEST_EVENT_KEY",
+                             "signing_key": "INNGEST_SIGNING_KEY"}
+
+
+def test_serve_key_flags_beat_the_environment() -> None:
+    found = resolve_serve_keys(["f1"], "signkey-prod-ef", environ={
+        "INNGEST_EVENT_KEY": "k1", "INNGEST_SIGNING_KEY": "signkey-prod-ab"})
+    assert found == ServeKeys(("f1",), "signkey-prod-ef", None)
+    assert found.sources == {"event_keys": "--event-key", "signing_key": "--signing-key"}
+
+
+def test_serve_without_keys_accepts_any() -> None:
+    found = resolve_serve_keys(environ={"INNGEST_EVENT_KEY": " , ", "INNGEST_SIGNING_KEY": " "})
+    assert found == ServeKeys((), None, None)
+    assert found.sources == {"event_keys": "default", "signing_key": "default"}
+
+
+def test_serve_fallback_without_a_signing_key_is_refused() -> None:
+    with pytest.raises(UsageError) as info:
+        resolve_serve_keys(environ={"INNGEST_SIGNING_KEY_FALLBACK": "signkey-prod-cd"})
+    assert info.value.message == "INNGEST_SIGNING_KEY_FALLBACK is set without a signing key"
+
+
+def test_serve_keys_are_registered_for_masking() -> None:
+    resolve_serve_keys(environ={"INNGEST_EVENT_KEY": "first-key-0001,second-key-0002"})
+    assert redact.redact("first-key-0001 second-key-0002") == "****0001 ****0002"

@@ -145,8 +145,11 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="inngest-cli", standalone_mode=False)
     except InngestCLIError as error:
+        from inngest_cli.redact import redact
+
         _print_traceback()
-        print_error(error.message, error.hint)
+        # masked where outside text entered the message; again here, the last stop before stderr
+        print_error(redact(error.message), redact(error.hint) if error.hint else None)
         return int(error.exit_code)
     except NoArgsIsHelpError as error:
         error.show()
@@ -156,7 +159,9 @@ def run(argv: list[str] | None = None) -> int:
         ctx = getattr(error, "ctx", None)
         if ctx is not None:
             hint = f"see '{ctx.command_path} --help'"
-        print_error(error.format_message(), hint)
+        from inngest_cli.redact import redact
+
+        print_error(redact(error.format_message()), hint)  # it may quote a mistyped key
         return int(error.exit_code)
     except typer.Abort:
         print_error("aborted")

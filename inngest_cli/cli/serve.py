@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
+from inngest_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from inngest_cli.config import ServeKeys
 
 HELP = "Run a local Inngest-compatible Event API and read API backed by SQLite."
 EPILOG = (
@@ -34,17 +38,20 @@ def serve(
     )] = None,
     event_key: Annotated[list[str] | None, typer.Option(
         "--event-key", metavar="KEY",
-        help="Accept events only for POST /e/KEY (repeatable). Without it any key is accepted.",
+        help="Accept events only for POST /e/KEY (repeatable) [env: INNGEST_EVENT_KEY, "
+             "comma-separated; better than the flag, which `ps` shows]. Without either, any key "
+             "is accepted.",
     )] = None,
     signing_key: Annotated[str | None, typer.Option(
         "--signing-key", metavar="KEY",
-        help="Require 'Authorization: Bearer <key or its SHA-256>' on /v1 (hex, as Inngest's).",
+        help="Require 'Authorization: Bearer <key or its SHA-256>' on /v1 (hex, as Inngest's) "
+             "[env: INNGEST_SIGNING_KEY, and INNGEST_SIGNING_KEY_FALLBACK is accepted too].",
     )] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No per-request log lines on stderr.",
     )] = False,
 ) -> None:
-    from inngest_cli.redact import register_secret
+    from inngest_cli.config import resolve_serve_keys
     from inngest_cli.server import (
         ServerConfig,
         create_server,
@@ -54,20 +61,52 @@ def serve(
         serve_until_signalled,
     )
 
-    keys = tuple(event_key or ())
-    for secret in (*keys, signing_key):
-        register_secret(secret)
+    found = resolve_serve_keys(event_key, signing_key)  # flags, else INNGEST_* (masked from here)
+    keys, signing_key = found.event_keys, found.signing_key
+    _check_env_signing_keys(found)
     if db is None:
         db = str(default_db_path())
     quiet = quiet or settings.quiet  # `inngest-cli -q serve` too
     config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
                           log=stderr_line, quiet=quiet)
     server = create_server(config)
+    if found.signing_key and found.signing_key_fallback:
+        from inngest_cli.server.rest import SigningKeyAuth
+
+        server.auth = SigningKeyAuth(found.signing_key, found.signing_key_fallback)
+    if not quiet:
+        for line in _keys_from_environment(found):
+            stderr_line(line)
     if not signing_key and not is_loopback(host):
         print_warning("the /v1 read API is open to anyone who can reach this address; "
-                      "add --signing-key to protect it")
+                      "set INNGEST_SIGNING_KEY (or --signing-key) to protect it")
     serve_until_signalled(server, on_ready=lambda: Stdout.write(describe(server) + "\n"))
     sys.stderr.write("inngest-cli serve: stopped\n")
     sys.stderr.flush()
 
 
+def _check_env_signing_keys(found: ServeKeys) -> None:
+    """A signing key from the environment is checked like --signing-key, its variable named."""
+    from inngest_cli.server.rest import signing_key_problem
+
+    for value, source in ((found.signing_key, found.sources["signing_key"]),
+                          (found.signing_key_fallback, "INNGEST_SIGNING_KEY_FALLBACK")):
+        problem = signing_key_problem(value) if value and source.startswith("INNGEST_") else None
+        if problem:
+            raise UsageError(problem.replace("--signing-key", source, 1),
+                             hint="Inngest signing keys look like signkey-prod-<hex>")
+
+
+def _keys_from_environment(found: ServeKeys) -> list[str]:
+    """Say so when keys come from the environment: a variable set for `send` now guards serve."""
+    lines = []
+    if found.sources["event_keys"] == "INNGEST_EVENT_KEY":
+        count = len(found.event_keys)
+        lines.append(f"inngest-cli serve: POST /e/{{key}} accepts only the {count} "
+                     f"key{'' if count == 1 else 's'} in INNGEST_EVENT_KEY")
+    if found.sources["signing_key"] == "INNGEST_SIGNING_KEY" or found.signing_key_fallback:
+        variables = [found.sources["signing_key"]] + (
+            ["INNGEST_SIGNING_KEY_FALLBACK"] if found.signing_key_fallback else [])
+        lines.append("inngest-cli serve: /v1 requires the signing key in "
+                     + " or ".join(variables))
+    return lines

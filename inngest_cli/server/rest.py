@@ -191,11 +191,15 @@ def signing_key_problem(key: str) -> str | None:
 
 class SigningKeyAuth:
     """``Authorization: Bearer <token>`` where the token, prefix stripped, is the key itself or
-    the hex SHA-256 of its bytes (what the SDKs send)."""
+    the hex SHA-256 of its bytes (what the SDKs send); ``fallbacks`` are accepted too (a key
+    being rotated out)."""
 
-    def __init__(self, key: str) -> None:
-        bare = _strip_prefix(key)
-        self._accepted = (bare.encode(), hashlib.sha256(bytes.fromhex(bare)).hexdigest().encode())
+    def __init__(self, key: str, *fallbacks: str) -> None:
+        self._accepted = tuple(
+            token
+            for bare in map(_strip_prefix, (key, *fallbacks))
+            for token in (bare.encode(), hashlib.sha256(bytes.fromhex(bare)).hexdigest().encode())
+        )
 
     def allows(self, header: str | None) -> bool:
         # Like Inngest's TokenFromHeader: "bearer" in any case, then everything after one more
