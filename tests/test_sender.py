@@ -63,8 +63,12 @@ def test_same_base_seed_same_requests_same_ids() -> None:
     ids_second, _ = run(second, list(events(10)), base_seed=base, limits=Limits(max_batch=3))
     assert ids_first == ids_second
     assert sorted(first.seeds) == sorted(second.seeds)
-    assert seed_for(base, events(3, 4)) == seed_for(base, events(3, 4))
-    assert seed_for(base, events(3, 4)) != seed_for(base, events(3, 7))
+    three: list[Event | Failure] = list(events(3, 4))
+    assert seed_for(base, 3, three) == seed_for(base, 3, list(events(3, 4)))
+    assert seed_for(base, 3, three) != seed_for(base, 6, three)  # same bytes, elsewhere
+    other: list[Event | Failure] = [Event("in", 4, b'{"name":"b"}', b'{"name":"b"}', "b", None),
+                                    *events(2, 5)]
+    assert seed_for(base, 3, three) != seed_for(base, 3, other)  # same place, other events
 
 
 def test_fresh_seeds_without_a_base() -> None:

@@ -125,6 +125,10 @@ def summary(stats: Stats, *, dry_run: bool = False) -> str:
     )
     if stats.sent >= 100 or stats.elapsed >= 1:
         text += f", {stats.rate:,.0f} events/s"
+    if stats.unconfirmed:
+        text += f"; {plural(stats.unconfirmed, 'event')} unconfirmed (may have been stored)"
+    if stats.not_sent:
+        text += f"; {stats.not_sent} not sent"
     if stats.stopped_at:
         text += f"; stopped reading at {stats.stopped_at}"
     return text
