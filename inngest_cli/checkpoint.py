@@ -244,8 +244,9 @@ class Checkpoint:
         self._out_synced = handle.tell()
 
     # -- recording --------------------------------------------------------------------------
-    def launch(self, launch: Launch) -> None:
+    def launch(self, launch: Launch, max_request_bytes: int) -> None:
         """Record a request as in flight, durably, before it leaves."""
+        self.max_request_bytes = max_request_bytes
         self.inflight.append(
             InFlight(launch.start, len(launch.items), launch.seed, content_digest(launch.items))
         )

@@ -345,10 +345,9 @@ class Sender:
         return out
 
     def _local(self, error: LocalWriteError) -> None:
-        """A side file could not be written: stop reading, settle nothing more."""
+        """A side file could not be written: stop reading (nothing settles after what it hit)."""
         if self._local_error is None:
             self._local_error = error
-        self._frozen = True
         self._stop.set()
 
     def _emit(self, delivered: _Delivered) -> None:
@@ -413,6 +412,7 @@ class Sender:
                 self.on_settled(list(settled), counts[0], counts[1])
             except LocalWriteError as exc:
                 self._local(exc)
+                self._frozen = True
         settled.clear()
         counts[:] = [0, 0]
 

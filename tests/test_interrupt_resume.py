@@ -94,7 +94,7 @@ def test_killed_at_random_points_loses_and_duplicates_nothing(
     assert sum(state["injected"].values()) == 0
 
 
-def test_checkpoint_refuses_a_different_input(fault_server: Any, tmp_path: Path) -> None:
+def test_checkpoint_refuses_other_inputs_or_options(fault_server: Any, tmp_path: Path) -> None:
     server = fault_server()
     path = tmp_path / "events.ndjson"
     path.write_text(ndjson_events(10))
@@ -102,11 +102,22 @@ def test_checkpoint_refuses_a_different_input(fault_server: Any, tmp_path: Path)
     proc = _start(server.url, path, checkpoint)
     assert proc.wait(timeout=30) == 0
     proc.communicate()
-    path.write_text(ndjson_events(11))
-    proc = _start(server.url, path, checkpoint)
+    other = tmp_path / "other.ndjson"
+    other.write_text(ndjson_events(10))
+    proc = _start(server.url, other, checkpoint)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
-    assert err.startswith(f"error: --checkpoint: {checkpoint} was written for a different input")
+    assert err.startswith(
+        f"error: --checkpoint: {checkpoint} was written for a different input or command "
+        "(the inputs differ)\n"
+    )
+    proc = _start(server.url, path, checkpoint, "--max-batch", "7")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.startswith(
+        f"error: --checkpoint: {checkpoint} was written for a different input or command "
+        "(--max-batch differs)\n"
+    )
 
 
 def test_checkpoint_holds_no_key(fault_server: Any, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from inngest_cli.config import EventAPIConfig
     from inngest_cli.inputs import Record
     from inngest_cli.payload import Event, Failure, Shaping
-    from inngest_cli.sender import Replay, Sender, Stats
+    from inngest_cli.sender import Launch, Replay, Sender, Stats
 
     Items = Iterator[Event | Failure]
 
@@ -183,6 +183,10 @@ def send(
         if checkpoint is not None:
             checkpoint.settle(items, accepted, failed, limits.max_request_bytes)
 
+    def on_launch(launch: Launch) -> None:
+        assert checkpoint is not None
+        checkpoint.launch(launch, limits.max_request_bytes)
+
     def on_unconfirmed(events: list[Event], reason: str) -> None:
         first, last = events[0], events[-1]
         where = first.source if not first.line else f"{first.source}:{first.line}"
@@ -213,7 +217,7 @@ def send(
             on_failure=on_failure,
             on_progress=on_progress,
             on_settled=on_settled,
-            on_launch=checkpoint.launch if checkpoint is not None else None,
+            on_launch=on_launch if checkpoint is not None else None,
             on_unconfirmed=on_unconfirmed,
         )
         try:
