@@ -125,8 +125,9 @@ def test_retries_exhausted_after_stored_but_dropped_replies_are_unconfirmed(
         "warning: stdin:1-5: 5 events unconfirmed (gave up after 3 attempts: ReadError: "
         "[Errno 104] Connection reset by peer): the server may have stored them; the rerun "
         "resends them under the same IDs",
-        "sent 0 events in 3 requests (2 retries), 0 failed, " + first.stderr.split(
-            "0 failed, ")[1].split(" s")[0] + " s; 5 events unconfirmed (may have been stored); 1 not sent",
+        "sent 0 events in 3 requests (2 retries), 0 failed, "
+        + first.stderr.split("0 failed, ")[1].split(" s")[0]
+        + " s; 5 events unconfirmed (may have been stored); 1 not sent",
         "error: could not reach the Event API after 3 attempts: ReadError: [Errno 104] "
         "Connection reset by peer",
     ]
@@ -199,8 +200,8 @@ def test_a_200_whose_ids_do_not_fit_is_unconfirmed_and_resent_under_the_same_see
 def test_a_400_then_a_kill_writes_each_failure_once(fault_server: Any, tmp_path: Path) -> None:
     server = fault_server("--delay", "0.2")
     lines = "".join(
-        '{"name":"fault/reject","data":{"seq":-%d}}\n' % i if i % 7 == 3 else
-        '{"name":"test/seq","data":{"seq":%d}}\n' % i for i in range(400)
+        f'{{"name":"fault/reject","data":{{"seq":-{i}}}}}\n' if i % 7 == 3 else
+        f'{{"name":"test/seq","data":{{"seq":{i}}}}}\n' for i in range(400)
     )
     ck, failed = tmp_path / "ck", tmp_path / "failed.ndjson"
     source = tmp_path / "in.ndjson"
@@ -319,8 +320,8 @@ def test_an_unwritable_side_file_is_refused_before_anything_is_sent(
     result = run(server.url, flag, str(target), input=ndjson_events(3))
     reason = "No such file or directory" if where.startswith("missing") else "Not a directory"
     shown = target if flag == "--failed-out" else Path(f"{target}.lock")
-    assert (result.returncode, result.stderr) == (2, f"error: {flag}: cannot write {shown}: "
-                                                     f"{reason}\n")
+    expected = f"error: {flag}: cannot write {shown}: {reason}\n"
+    assert (result.returncode, result.stderr) == (2, expected)
     assert server.state()["requests"] == 0
 
 
@@ -333,7 +334,9 @@ def test_a_full_disk_for_failed_out_stops_and_reports_what_was_confirmed(
     args = ("--checkpoint", str(ck), "--max-batch", "10", "--concurrency", "1")
     full = run(server.url, *args, "--failed-out", "/dev/full", input=lines)
     assert full.returncode == 8, full.stderr
-    assert full.stderr.splitlines()[0] == "error: stdin:31: invalid JSON: invalid literal, expected 'null' (column 1)"
+    assert full.stderr.splitlines()[0] == (
+        "error: stdin:31: invalid JSON: invalid literal, expected 'null' (column 1)"
+    )
     assert full.stderr.splitlines()[-2:] == [
         "error: --failed-out: cannot write /dev/full: No space left on device",
         f"hint: the {len(printed(full.stdout))} IDs printed are confirmed; free the space and "
