@@ -449,3 +449,128 @@ def test_sigterm_then_resume_resends_in_flight_under_the_same_ids(
     assert again.returncode == 0, again.stderr
     assert stored(server) == Counter(range(3000))
     assert os.path.exists(f"{ck}.lock")
+
+
+# -- the rerun rebuilds the requests that may have been stored: a property ---------------------
+class Store:
+    """An in-process Event API over a shared store: one row per seeded ID, 413 above ``cap``,
+    400 at the first event named `reject` (the ones before it stored). The ``hang_at``-th
+    request that stores events stores them, kills the run (an interrupt with no grace) and
+    never answers."""
+
+    def __init__(self, rows: dict[str, bytes], cap: int | None, hang_at: int | None) -> None:
+        import threading
+
+        self.rows, self.cap, self.hang_at = rows, cap, hang_at
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+        self.stored = 0
+        self.kill: Any = None
+
+    def post(self, body: bytes, seed: Any, count: int) -> Any:
+        from inngest_cli.replies import Outcome, Reply
+
+        if self.cap is not None and len(body) > self.cap:
+            return Reply(Outcome.TOO_LARGE, 413, [], "too large")
+        ids: list[str] = []
+        with self.lock:
+            for position, event in enumerate(orjson.loads(body), start=1):
+                if event["name"] == "reject":
+                    return Reply(Outcome.REJECTED, 400, ids, "rejected")
+                event_id = seed.event_id(position)
+                self.rows.setdefault(event_id, orjson.dumps(event))
+                ids.append(event_id)
+            self.stored += 1
+            hang = self.stored == self.hang_at
+        if hang:
+            self.kill()
+            self.release.wait(10)
+            return Reply(Outcome.RETRY, None, [], "ReadError: the client was killed")
+        return Reply(Outcome.ACCEPTED, 200, ids, "")
+
+
+def one_run(path: Path, items: list[Any], store: Store, max_request_bytes: int,
+            max_batch: int, concurrency: int) -> bool:
+    """What `send --checkpoint` does, in process; True if the checkpoint ended complete. A
+    kill leaves the checkpoint file as it was at that instant (nothing is flushed)."""
+    from inngest_cli.batching import Limits
+    from inngest_cli.checkpoint import Checkpoint
+    from inngest_cli.errors import InngestCLIError
+    from inngest_cli.sender import Sender, SendOptions
+
+    checkpoint = Checkpoint.open(path, {"input": "property"})
+    try:
+        limits = Limits(max_request_bytes=max_request_bytes, max_batch=max_batch)
+        replay, rest = [], iter(items)
+        if checkpoint.resuming:
+            replay, rest = checkpoint.resume(items)
+            if checkpoint.max_request_bytes:
+                limits.lower_to(checkpoint.max_request_bytes)
+        sender = Sender(
+            store, SendOptions(concurrency=concurrency, retries=0, limits=limits, grace=0.0,
+                               base_seed=checkpoint.base_seed, resumable=True,
+                               first_index=checkpoint.settled, replay=replay),
+            on_accepted=lambda e, i: None, on_failure=lambda f: None,
+            on_settled=lambda its, a, f: checkpoint.settle(its, a, f, limits.max_request_bytes),
+            on_launch=lambda launch: checkpoint.launch(launch, limits.max_request_bytes),
+        )
+        store.kill = sender.interrupt
+        try:
+            sender.run(rest)
+        except InngestCLIError:
+            store.release.set()
+            return False  # killed: the file stays as the kill left it
+        if sender.settled_all:
+            checkpoint.finish()
+        return checkpoint.complete
+    finally:
+        checkpoint.close()
+
+
+def _property_case(sizes: list[int], rejects: set[int], max_batch: int, caps: list[int | None],
+                   kills: list[int], concurrency: int) -> None:
+    import tempfile
+
+    from inngest_cli.payload import Event
+
+    items = []
+    for n, pad in enumerate(sizes):
+        name = "reject" if n in rejects else "test/seq"
+        body = orjson.dumps({"name": name, "data": {"seq": n, "pad": "x" * pad}})
+        items.append(Event("in", n + 1, body, body, name, None))
+    rows: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as home:
+        path = Path(home) / "ck"
+        complete = False
+        for round_, cap in enumerate(caps):  # the server's cap may change between runs
+            hang_at = kills[round_] if round_ < len(kills) else None
+            complete = one_run(path, items, Store(rows, cap, hang_at), 400, max_batch,
+                               concurrency)
+            if complete:
+                break
+        if not complete:
+            complete = one_run(path, items, Store(rows, None, None), 400, max_batch, concurrency)
+        assert complete
+    seqs = Counter(orjson.loads(row)["data"]["seq"] for row in rows.values())
+    assert seqs == Counter(n for n in range(len(sizes)) if n not in rejects)
+
+
+def test_kills_at_any_stored_request_with_changing_413_caps_lose_and_duplicate_nothing() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=100, deadline=None, derandomize=True)
+    @given(
+        sizes=st.lists(st.integers(0, 60), min_size=1, max_size=40),
+        reject_every=st.integers(0, 9),
+        max_batch=st.integers(1, 9),
+        caps=st.lists(st.one_of(st.none(), st.integers(120, 400)), min_size=1, max_size=3),
+        kills=st.lists(st.integers(1, 6), max_size=3),
+        concurrency=st.integers(1, 4),
+    )
+    def check(sizes: list[int], reject_every: int, max_batch: int, caps: list[int | None],
+              kills: list[int], concurrency: int) -> None:
+        rejects = {n for n in range(len(sizes)) if reject_every and n % (reject_every + 2) == 1}
+        _property_case(sizes, rejects, max_batch, caps, kills, concurrency)
+
+    check()
