@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import glob
 import hashlib
 import os
 import time
@@ -90,6 +91,8 @@ class Checkpoint:
         (durably, before anything is sent)."""
         lock = _lock(path)
         try:
+            for stale in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
+                stale.unlink(missing_ok=True)  # a write a kill cut short: we hold the lock
             try:
                 raw = path.read_bytes()
             except FileNotFoundError:

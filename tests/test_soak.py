@@ -166,7 +166,7 @@ def test_soak_killed_at_random_moments(tmp_path: Path, fault_server: Any,
         for seq in range(count):
             out.write(f'{{"name":"{NAME}","data":{{"seq":{seq}}}}}\n')
     server = fault_server("--fault-rate", "0.02", "--seed", "11", "--retry-after", "0.05",
-                          "--slow", "0.8", "--delay", "0.01", "--lean")
+                          "--slow", "0.8", "--delay", "0.05", "--lean")
     checkpoint, failed_out = tmp_path / "soak.ckpt", tmp_path / "failed.ndjson"
     args = [*CLI, "send", "--dev", "--event-api-url", server.url, "--no-progress", "-o", "ndjson",
             "--failed-out", str(failed_out), "--checkpoint", str(checkpoint),
@@ -181,7 +181,7 @@ def test_soak_killed_at_random_moments(tmp_path: Path, fault_server: Any,
                                 stdin=subprocess.DEVNULL)
         if kills < KILLS:
             target = httpx.get(f"{server.url}/_wait", params={"stored": 0}).json()["stored"]
-            target += rng.randint(1, 12)
+            target += 1 if kills == 0 else rng.randint(1, 12)  # first: during request 1
             while proc.poll() is None:
                 reply = httpx.get(f"{server.url}/_wait", params={"stored": target, "timeout": 1},
                                   timeout=10).json()
