@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 
 from tests.conftest import CLI, ndjson_events
@@ -78,9 +79,12 @@ def test_killed_at_random_points_loses_and_duplicates_nothing(
     killed_mid_run = 0
     for _ in range(4):
         proc = _start(server.url, path, checkpoint)
-        assert proc.stdout is not None
-        proc.stdout.readline()  # the first settled batch: the run is under way (whatever the load)
-        time.sleep(rng.uniform(0.0, 0.3))
+        stored = httpx.get(f"{server.url}/_wait", params={"stored": 0}).json()["stored"]
+        target = stored + rng.randint(1, 8)  # a request stored, its reply still on the way
+        while proc.poll() is None:
+            if httpx.get(f"{server.url}/_wait", params={"stored": target, "timeout": 1},
+                         timeout=10).json()["reached"]:
+                break
         proc.kill()  # no chance to settle: in-flight requests may have been applied
         proc.communicate()
         if checkpoint.exists() and not orjson.loads(checkpoint.read_bytes())["complete"]:
