@@ -574,3 +574,33 @@ def test_kills_at_any_stored_request_with_changing_413_caps_lose_and_duplicate_n
         _property_case(sizes, rejects, max_batch, caps, kills, concurrency)
 
     check()
+
+
+def test_serve_killed_mid_run_and_restarted_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.conftest import start_serve
+
+    db = str(tmp_path / "serve.db")
+    server = start_serve(db=db)
+    port = server.url.rsplit(":", 1)[1]
+    path, ck = tmp_path / "in.ndjson", tmp_path / "ck"
+    path.write_text(ndjson_events(20000))
+    args = (str(path), "--checkpoint", str(ck), "--max-batch", "100", "--retries", "2")
+    proc = start(server.url, *args)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # the first ID is back: the run is under way
+    server.proc.kill()  # the outage: in flight, some stored and unanswered; then refused
+    server.proc.communicate()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 5, err
+    assert checkpoint_state(ck)["complete"] is False
+    server = start_serve("--port", port, db=db)
+    try:
+        again = run(server.url, *args)
+        assert again.returncode == 0, again.stderr
+    finally:
+        server.stop()
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT json_extract(data, '$.seq') FROM events").fetchall()
+    assert Counter(seq for (seq,) in rows) == Counter(range(20000))
