@@ -112,7 +112,7 @@ def test_killed_mid_split_under_a_413_cap_then_rerun(
 def test_retries_exhausted_after_stored_but_dropped_replies_are_unconfirmed(
     fault_server: Any, tmp_path: Path
 ) -> None:
-    server = fault_server("--faults", "drop,drop,drop")
+    server = fault_server("--faults", "drop,drop,drop,drop,drop,drop")
     ck, failed = tmp_path / "ck", tmp_path / "failed.ndjson"
     lines = ndjson_events(20)
     args = ("--checkpoint", str(ck), "--failed-out", str(failed), "--retries", "2",
@@ -121,6 +121,9 @@ def test_retries_exhausted_after_stored_but_dropped_replies_are_unconfirmed(
     assert first.returncode == 5, first.stderr
     assert first.stdout == ""
     assert failed.read_text() == ""  # stored, maybe: replaying it would duplicate
+    # The rerun resends the recorded request first; it is dropped again: unconfirmed again.
+    assert orjson.loads(run(server.url, *args, "-o", "json", input=lines).stdout) == {
+        "ids": [], "sent": 0, "failed": 0, "unconfirmed": 5}
     assert first.stderr.splitlines() == [
         "warning: stdin:1-5: 5 events unconfirmed (gave up after 3 attempts: ReadError: "
         "[Errno 104] Connection reset by peer): the server may have stored them; the rerun "
@@ -157,6 +160,8 @@ def test_a_server_never_reached_leaves_the_events_not_sent_for_the_rerun(
     assert "unconfirmed" not in first.stderr  # never connected: nothing can have been stored
     assert "; 12 not sent" in first.stderr
     assert failed.read_text() == ""  # the rerun sends them: not for replaying by hand too
+    as_json = run(url, *args, "-o", "json", input=lines)
+    assert orjson.loads(as_json.stdout) == {"ids": [], "sent": 0, "failed": 0, "not_sent": 12}
     server = fault_server("--port", str(port))
     again = run(url, *args, input=lines)
     assert again.returncode == 0, again.stderr

@@ -61,7 +61,10 @@ class SendOutput:
 
     def finish(self, stats: Stats) -> None:
         if self.fmt == "json":
-            self._buffer.append(f'],"sent":{stats.sent},"failed":{stats.failed}}}\n')
+            extra = "".join(f',"{key}":{value}' for key, value in
+                            (("unconfirmed", stats.unconfirmed), ("not_sent", stats.not_sent))
+                            if value)
+            self._buffer.append(f'],"sent":{stats.sent},"failed":{stats.failed}{extra}}}\n')
         self.flush()
         if self.fmt == "table":
             if self.table_overflow:
