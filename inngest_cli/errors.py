@@ -7,6 +7,9 @@
     │   ├── AuthError        event key or signing key rejected                  -> 3
     │   └── NotFoundError    event or run not found                             -> 4
     ├── ConnectError         server unreachable, or kept failing after retries  -> 5
+    ├── CheckpointBusy       another run holds the --checkpoint's lock           -> 7
+    ├── LocalWriteError      a side file (checkpoint, --failed-out) could not be
+    │                        written during a run; what was confirmed is printed -> 8
     └── Interrupted          SIGINT/SIGTERM ended a run (carries its stats)      -> 130
 
 The CLI turns these into `error: ...` lines and exit codes in exactly one place.
@@ -26,6 +29,8 @@ class ExitCode(IntEnum):
     NOT_FOUND = 4
     UNREACHABLE = 5
     PARTIAL = 6
+    BUSY = 7
+    LOCAL_WRITE = 8
     INTERRUPTED = 130
 
 
@@ -78,6 +83,19 @@ class NotFoundError(RemoteError):
 
 class ConnectError(InngestCLIError):
     exit_code = ExitCode.UNREACHABLE
+
+
+class CheckpointBusy(InngestCLIError):
+    """Another process holds the checkpoint: two runs on one checkpoint would both send."""
+
+    exit_code = ExitCode.BUSY
+
+
+class LocalWriteError(InngestCLIError):
+    """A checkpoint or --failed-out write failed mid-run (disk full, I/O error): the run stopped
+    reading, let the requests in flight settle, and reported what was confirmed."""
+
+    exit_code = ExitCode.LOCAL_WRITE
 
 
 class Interrupted(InngestCLIError):

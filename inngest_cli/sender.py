@@ -1,16 +1,29 @@
 """Bulk delivery: batches in flight over kept-alive connections, retries with stable IDs, partial
 failures resolved event by event, and results reported in input order.
 
-Guarantees: every event read is either accepted exactly once (a retried request carries the same
-`x-inngest-event-id-seed`, so a request the server applied but whose reply was lost gets the same
-IDs) or reported as a Failure; nothing is silently dropped. Results (accepted events and failures
-alike) are reported in input order, one batch at a time, so "everything up to here is settled"
-is always a single input position: what a checkpoint records. Memory holds at most
-`2 * concurrency` batches, whatever the input size.
+Every event read ends in one of three outcomes, kept apart all the way to the reports:
+
+- *accepted*: the server confirmed it and its ID is known;
+- *failed*: validation or the server said no (a 400 naming it, a 413 for it alone): nothing of it
+  was stored, so fixing and replaying it is safe;
+- *unsettled*: no final answer. Either the request may have been applied (*unconfirmed*: the
+  retries ran out after a lost reply, a timeout or a 5xx; an interrupt; a 200 whose `ids` do not
+  match the events) or it never left (*not sent*: the run stopped first, or the server was never
+  reached). Unconfirmed events are never reported as failures (replaying them could duplicate
+  them); a resumed run resends them with the same seed, which is what the seed exists for.
+
+Results are reported in input order, one batch at a time; the *settled* prefix (every item up to
+here accepted or failed) is contiguous and only grows: it stops for good at the first unsettled
+event, and is what a checkpoint records. IDs are stable across runs: a request's seed derives
+from the run's base seed, the index of its first item and the bytes of its items, and a part of
+a request (after a 400, or a half after a 413) uses the request's seed shifted by its offset, so
+each event gets the ID it would have had in the whole request, however the request was split.
+Memory holds at most `2 * concurrency` batches, whatever the input size.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -21,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from inngest_cli.batching import Limits, encode_batch, pack
-from inngest_cli.errors import AuthError, ConnectError, Interrupted, RemoteError
+from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteError, RemoteError
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
@@ -31,10 +44,32 @@ Item = Event | Failure
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 120.0
 STOPPED = "not sent: stopped at the error at {}"
+# Transport errors raised before a connection existed: the request cannot have been applied.
+NEVER_CONNECTED = ("ConnectError", "ConnectTimeout", "UnsupportedProtocol")
 
 
 class Poster(Protocol):
     def post(self, body: bytes, seed: IdSeed, count: int) -> Reply: ...
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A request a checkpoint recorded as in flight when an earlier run ended, to go out again
+    as it was: its unsettled items, its seed, and how many of its events had settled."""
+
+    items: list[Item]
+    seed: IdSeed
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A batch about to be sent: its items, the input index of the first, and its seed."""
+
+    items: list[Item]
+    start: int
+    seed: IdSeed
+    offset: int = 0  # events before these in the original request (a resent partial request)
 
 
 @dataclass
@@ -47,6 +82,10 @@ class SendOptions:
     grace: float = 10.0  # seconds to wait for requests in flight after an interrupt
     # Seeds for reproducible IDs across runs (checkpoints); None: a fresh seed per request.
     base_seed: IdSeed | None = None
+    # A checkpointed run: events not sent are left for the rerun instead of reported as failed.
+    resumable: bool = False
+    first_index: int = 0  # input index of the first item given to run() (items skipped before)
+    replay: list[Replay] = field(default_factory=list)
 
 
 @dataclass
@@ -58,9 +97,10 @@ class Stats:
     bytes: int = 0
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
-    unreachable: int = 0  # failures because the server could not be reached
+    unreachable: int = 0  # events whose retries ran out
     stopped_at: str | None = None  # where reading stopped early (on-error stop)
-    unconfirmed: int = 0  # events in flight when an interrupt ended the run
+    unconfirmed: int = 0  # events whose request may have been applied, with no answer
+    not_sent: int = 0  # events left for a resumed run (never sent, or sent and refused whole)
 
     @property
     def elapsed(self) -> float:
@@ -77,34 +117,81 @@ class _Fatal(Exception):
         self.reply = reply
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An event without a final outcome: ``applied`` if its request may have been applied."""
+
+    reason: str
+    applied: bool
+
+
+_ABANDONED = Pending("in flight when the grace period ended", True)
+_UNSENT = Pending("not sent: the run was stopped", False)
+
+
 @dataclass
 class _Delivered:
-    """A batch's results: event IDs or Failures by event identity, in the batch's order."""
+    """A batch's results: event IDs, Failures or Pendings by event identity, in batch order."""
 
     items: list[Item]
-    results: dict[int, str | Failure] = field(default_factory=dict)
+    results: dict[int, str | Failure | Pending] = field(default_factory=dict)
     ids: list[str] | None = None  # fast path: every event accepted by one request, in order
     fatal: _Fatal | None = None
-    abandoned: bool = False  # interrupted before its outcome was known
+    abandoned: bool = False  # the grace period ended before its outcome was known
 
 
 def _fail(event: Event, reason: str, hint: str | None = None) -> Failure:
     return Failure(event.source, event.line, event.raw, reason, hint)
 
 
-def seed_for(base: IdSeed | None, events: list[Event]) -> IdSeed:
-    """A request's seed: fresh, or derived from the run's base seed and the request's first
-    event and size, so that rerunning the same input sends the same requests with the same IDs."""
+def feed(hasher: hashlib._Hash, items: Iterable[Item]) -> None:
+    """Add items to a content hash: each one's input bytes, length-prefixed."""
+    for item in items:
+        hasher.update(len(item.raw).to_bytes(8, "big") + item.raw)
+
+
+def content_digest(items: Iterable[Item]) -> str:
+    hasher = hashlib.sha256()
+    feed(hasher, items)
+    return hasher.hexdigest()
+
+
+def seed_for(base: IdSeed | None, start: int, items: list[Item]) -> IdSeed:
+    """A request's seed: fresh, or derived from the run's base seed, the input index of its first
+    item and the bytes of its items, so that the same request of the same input gets the same
+    IDs in every run, and different events never do."""
     if base is None:
         return IdSeed.generate()
-    first = events[0]
-    return base.derive(f"{first.source}\0{first.line}\0{len(events)}".encode())
+    return base.derive(f"{start}\0{content_digest(items)}".encode())
+
+
+def shift_seed(seed: IdSeed, offset: int) -> IdSeed:
+    """The seed under which the events from ``offset`` on of a request sent with ``seed`` get the
+    IDs they have in the whole request (the server adds each event's position to the seed's last
+    four bytes)."""
+    if offset == 0:
+        return seed
+    counter = (int.from_bytes(seed.entropy[6:], "big") + offset) & 0xFFFF_FFFF
+    return IdSeed(seed.ms, seed.entropy[:6] + counter.to_bytes(4, "big"))
+
+
+def _may_have_applied(reply: Reply) -> bool:
+    """Whether a retryable reply leaves the request possibly applied: a 429 and a connection that
+    was never made do not; a lost reply, a timeout or a 5xx do."""
+    if reply.status == 429:
+        return False
+    return not (reply.status is None and reply.error.startswith(NEVER_CONNECTED))
 
 
 class Sender:
     """Sends a stream of Events and Failures (from validation) with the guarantees above.
 
-    Callbacks run on the calling thread, in input order.
+    Callbacks run on the calling thread, in input order. ``on_launch`` runs before each new
+    request leaves (a checkpoint makes it durable); ``on_settled`` gets each newly settled run of
+    items with how many of them were accepted and failed; ``on_unconfirmed`` gets the events of a
+    batch that may have been applied, and why. ``on_launch``, ``on_settled`` and ``on_failure``
+    may raise LocalWriteError: reading stops, the requests in flight settle, confirmed IDs are
+    still reported, nothing settles any more, and run() raises it at the end.
     """
 
     def __init__(
@@ -115,26 +202,38 @@ class Sender:
         on_accepted: Callable[[Event, str], None],
         on_failure: Callable[[Failure], None],
         on_progress: Callable[[Stats], None] | None = None,
-        on_settled: Callable[[Item], None] | None = None,
+        on_settled: Callable[[list[Item], int, int], None] | None = None,
+        on_launch: Callable[[Launch], None] | None = None,
+        on_unconfirmed: Callable[[list[Event], str], None] | None = None,
     ) -> None:
         self.api = api
         self.options = options
         self.on_accepted = on_accepted
         self.on_failure = on_failure
         self.on_progress = on_progress
-        self.on_settled = on_settled  # the last item of each settled batch (for checkpoints)
+        self.on_settled = on_settled
+        self.on_launch = on_launch
+        self.on_unconfirmed = on_unconfirmed
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
         self._interrupted = threading.Event()
         self._lock = threading.Lock()
         self._fatal: _Fatal | None = None
+        self._local_error: LocalWriteError | None = None
         self._deadline: float | None = None  # end of the grace period after an interrupt
-        self._abandoned = False  # a batch's outcome is unknown: report nothing after it
+        self._frozen = False  # an event was left unsettled: nothing after it settles
+        self._next_index = options.first_index
+        self._replayed = 0
 
     @property
     def interrupted(self) -> bool:
         return self._interrupted.is_set()
+
+    @property
+    def settled_all(self) -> bool:
+        """Every item reported so far settled (a checkpoint may be marked complete)."""
+        return not self._frozen and self._local_error is None
 
     def interrupt(self) -> None:
         """Stop reading and retrying; requests in flight get `grace` seconds. Signal-safe."""
@@ -144,13 +243,14 @@ class Sender:
     # -- main thread ----------------------------------------------------------------------
     def run(self, items: Iterable[Item]) -> Stats:
         """Send everything. Raises AuthError/RemoteError/ConnectError for errors that end the
-        run, and Interrupted after an interrupt, each after reporting what was settled."""
+        run, LocalWriteError when a side file could not be written, and Interrupted after an
+        interrupt, each after reporting what was confirmed."""
         pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
         window = max(1, self.options.concurrency)
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         unsent: _Delivered | None = None  # read, but not to be sent: reported after the rest
         try:
-            for batch in pack(self._read(items), self.options.limits):
+            for batch in self._batches(items):
                 if self._interrupted.is_set():
                     break  # not reported: a resumed run sends it
                 if self._halt.is_set():
@@ -160,7 +260,11 @@ class Sender:
                     self.stats.stopped_at = batch[-1].location()
                     unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
                     break
-                pending.append((pool.submit(self._deliver, batch), batch))
+                launch = self._admit(batch)  # recorded (checkpoint) before it leaves
+                if launch is None:
+                    unsent = self._not_sent(batch, f"not sent: {self._local_error}")
+                    break
+                pending.append((pool.submit(self._deliver, launch), batch))
                 while pending and (len(pending) >= window or pending[0][0].done()):
                     self._emit(self._wait(*pending.popleft()))
             while pending:
@@ -173,9 +277,36 @@ class Sender:
             self.stats.finished = time.monotonic()
         if self._interrupted.is_set():
             raise Interrupted(self.stats)
+        if self._local_error is not None:
+            raise self._local_error
         if self._fatal is not None:
             raise self._error(self._fatal.reply)
         return self.stats
+
+    def _batches(self, items: Iterable[Item]) -> Iterator[list[Item]]:
+        """A resumed run's recorded requests first, as they went out, then the input packed."""
+        for replay in self.options.replay:
+            if self._stop.is_set():
+                return
+            yield replay.items
+        yield from pack(self._read(items), self.options.limits)
+
+    def _admit(self, batch: list[Item]) -> Launch | None:
+        """The batch's index and seed, made durable by ``on_launch``; None if that failed."""
+        start = self._next_index
+        self._next_index += len(batch)
+        if self._replayed < len(self.options.replay):  # already recorded by the earlier run
+            replay = self.options.replay[self._replayed]
+            self._replayed += 1
+            return Launch(batch, start, replay.seed, replay.offset)
+        launch = Launch(batch, start, seed_for(self.options.base_seed, start, batch))
+        if self.on_launch is not None:
+            try:
+                self.on_launch(launch)
+            except LocalWriteError as exc:
+                self._local(exc)
+                return None
+        return launch
 
     def _read(self, items: Iterable[Item]) -> Iterator[Item]:
         """The input until a stop: checked before taking an item, so none is taken and lost."""
@@ -205,56 +336,99 @@ class Sender:
 
     @staticmethod
     def _not_sent(batch: list[Item], reason: str) -> _Delivered:
-        """A batch that will not go out: its events fail with ``reason``, failures stay as read."""
+        """A batch that will not go out: its events are not sent, failures stay as read."""
         out = _Delivered(items=batch)
+        pending = Pending(reason, False)
         for item in batch:
             if isinstance(item, Event):
-                out.results[id(item)] = _fail(item, reason)
+                out.results[id(item)] = pending
         return out
 
+    def _local(self, error: LocalWriteError) -> None:
+        """A side file could not be written: stop reading (nothing settles after what it hit)."""
+        if self._local_error is None:
+            self._local_error = error
+        self._stop.set()
+
     def _emit(self, delivered: _Delivered) -> None:
-        self._abandoned = self._abandoned or delivered.abandoned
-        if self._abandoned:  # keep the settled prefix contiguous
-            self.stats.unconfirmed += sum(isinstance(i, Event) for i in delivered.items)
-            return
-        if delivered.ids is not None:
-            ids = iter(delivered.ids)
-            accepted = self.on_accepted
-            for item in delivered.items:
-                if isinstance(item, Failure):
-                    self._report(item)
-                else:
-                    accepted(item, next(ids))
-            self.stats.sent += len(delivered.ids)
-            self._settled(delivered)
-            return
+        """Report a batch in input order and settle the contiguous prefix of final outcomes."""
+        stats = self.stats
+        settled: list[Item] = []
+        counts = [0, 0]  # accepted, failed among `settled`
+        unconfirmed: list[Event] = []
+        why = ""
+        ids = iter(delivered.ids) if delivered.ids is not None else None
+        default = _ABANDONED if delivered.abandoned else _UNSENT
         for item in delivered.items:
+            outcome: str | Failure | Pending
             if isinstance(item, Failure):
-                self._report(item)
+                outcome = item
+            elif ids is not None:
+                outcome = next(ids)
+            else:
+                outcome = delivered.results.get(id(item), default)
+            if isinstance(outcome, Pending):
+                if outcome.applied:
+                    stats.unconfirmed += 1
+                    unconfirmed.append(item)  # type: ignore[arg-type]
+                    why = outcome.reason
+                elif self.options.resumable:
+                    stats.not_sent += 1
+                else:  # never sent and no rerun to pick it up: failed, safe to replay
+                    outcome = _fail(item, outcome.reason)  # type: ignore[arg-type]
+            if isinstance(outcome, Pending):
+                self._freeze(settled, counts)
                 continue
-            result = delivered.results.get(id(item))
-            if isinstance(result, str):
-                self.stats.sent += 1
-                self.on_accepted(item, result)
-            elif result is not None:
-                self._report(result)
+            if isinstance(outcome, str):
+                stats.sent += 1
+                self.on_accepted(item, outcome)  # type: ignore[arg-type]
+                counts[0] += 1
+            else:
+                if not self._report(outcome):
+                    self._freeze(settled, counts)
+                    continue
+                counts[1] += 1
+            if not self._frozen:
+                settled.append(item)
+        if unconfirmed and self.on_unconfirmed is not None:
+            self.on_unconfirmed(unconfirmed, why)
         if delivered.fatal is not None and self._fatal is None:
             self._fatal = delivered.fatal
             self._stop.set()
-        self._settled(delivered)
-
-    def _settled(self, delivered: _Delivered) -> None:
-        if self.on_settled and delivered.items:
-            self.on_settled(delivered.items[-1])
+        if not self._frozen:
+            self._settle(settled, counts)
         if self.on_progress:
             self.on_progress(self.stats)
 
-    def _report(self, failure: Failure) -> None:
+    def _freeze(self, settled: list[Item], counts: list[int]) -> None:
+        """The first unsettled item: settle what came before it, then nothing more."""
+        if not self._frozen:
+            self._settle(settled, counts)
+            self._frozen = True
+
+    def _settle(self, settled: list[Item], counts: list[int]) -> None:
+        if self.on_settled and settled:
+            try:
+                self.on_settled(list(settled), counts[0], counts[1])
+            except LocalWriteError as exc:
+                self._local(exc)
+                self._frozen = True
+        settled.clear()
+        counts[:] = [0, 0]
+
+    def _report(self, failure: Failure) -> bool:
+        """Report a failure; False if it could not be recorded (a side file write failed)."""
         self.stats.failed += 1
-        self.on_failure(failure)
-        if self.options.on_error == "stop" and not self._stop.is_set():
-            self.stats.stopped_at = failure.location()
-            self._stop.set()
+        try:
+            self.on_failure(failure)
+        except LocalWriteError as exc:
+            self._local(exc)
+            return False
+        finally:
+            if self.options.on_error == "stop" and not self._stop.is_set():
+                self.stats.stopped_at = failure.location()
+                self._stop.set()
+        return True
 
     def _error(self, reply: Reply) -> Exception:
         attempts = self._attempts()
@@ -275,31 +449,47 @@ class Sender:
         return RemoteError(reply.error, status=reply.status, hint=reply.hint)
 
     # -- worker threads -------------------------------------------------------------------
-    def _deliver(self, batch: list[Item]) -> _Delivered:
-        """Deliver one batch, resolving 400s (resend the rest) and 413s (split in halves)."""
+    def _deliver(self, launch: Launch) -> _Delivered:
+        """Deliver one batch, resolving 400s (resend the rest) and 413s (split in halves).
+
+        Each part goes out with the batch's seed shifted by the part's offset in the batch, so
+        every event gets the same ID whichever way the batch ends up split."""
+        batch = launch.items
         out = _Delivered(items=batch)
         results = out.results
         events = [item for item in batch if isinstance(item, Event)]
-        queue: deque[list[Event]] = deque([events] if events else [])
+        queue: deque[tuple[int, list[Event]]] = deque([(launch.offset, events)] if events else [])
         while queue:
-            events = queue.popleft()
-            if self._halt.is_set():
-                for event in events:
-                    results[id(event)] = _fail(event, "not sent: the run was stopped")
+            offset, events = queue.popleft()
+            if self._halt.is_set() or self._interrupted.is_set():
+                results.update((id(e), _UNSENT) for e in events)
                 continue
             body = encode_batch(events)
-            reply = self._post(body, events)
-            if reply is None:
-                out.abandoned = True
-                return out
+            reply, applied = self._post(body, shift_seed(launch.seed, offset), len(events))
+            if reply is None:  # interrupted before an outcome was known
+                pending = (
+                    Pending("in flight at the interrupt", True) if applied
+                    else Pending("not sent: interrupted", False)
+                )
+                results.update((id(e), pending) for e in events)
+                continue
             if reply.outcome is Outcome.ACCEPTED:
                 if len(reply.ids) == len(events) and not results and not queue:
                     out.ids = reply.ids  # the whole batch in one request: no per-event lookups
                 elif len(reply.ids) == len(events):
                     results.update((id(e), i) for e, i in zip(events, reply.ids, strict=True))
-                else:
-                    reason = f"server returned {len(reply.ids)} IDs for {len(events)} events"
-                    results.update((id(e), _fail(e, reason)) for e in events)
+                else:  # stored, maybe, but under which IDs? Unconfirmed, and the run stops.
+                    reason = (
+                        f"HTTP 200 but the reply has {len(reply.ids)} usable IDs for "
+                        f"{len(events)} events"
+                    )
+                    results.update((id(e), Pending(reason, True)) for e in events)
+                    out.fatal = _Fatal(
+                        Reply(Outcome.FATAL, 200, [], reason,
+                              hint="the server may have stored them: rerun with the same "
+                              "--checkpoint to resend them under the same IDs")
+                    )
+                    self._halt.set()
             elif reply.outcome is Outcome.REJECTED:
                 done = min(len(reply.ids), len(events))
                 results.update((id(e), i) for e, i in zip(events, reply.ids[:done], strict=False))
@@ -308,10 +498,10 @@ class Sender:
                     results[id(bad)] = _fail(bad, reply.error)
                     rest = events[done + 1 :]
                     if self.options.on_error == "stop":
-                        stopped = STOPPED.format(f"{bad.source}:{bad.line}")
-                        results.update((id(e), _fail(e, stopped)) for e in rest)
+                        stopped = Pending(STOPPED.format(f"{bad.source}:{bad.line}"), False)
+                        results.update((id(e), stopped) for e in rest)
                     elif rest:
-                        queue.appendleft(rest)
+                        queue.appendleft((offset + done + 1, rest))
             elif reply.outcome is Outcome.TOO_LARGE:
                 if len(events) == 1:
                     results[id(events[0])] = _fail(
@@ -322,8 +512,8 @@ class Sender:
                 else:
                     self.options.limits.lower_to(len(body) - 1)
                     half = len(events) // 2
-                    queue.appendleft(events[half:])
-                    queue.appendleft(events[:half])
+                    queue.appendleft((offset + half, events[half:]))
+                    queue.appendleft((offset, events[:half]))
             else:
                 if reply.outcome is Outcome.RETRY:  # retries exhausted
                     reason = f"gave up after {self._attempts()}: {reply.error}"
@@ -331,32 +521,35 @@ class Sender:
                         self.stats.unreachable += len(events)
                 else:
                     reason = f"not sent: {reply.error}"
-                results.update((id(e), _fail(e, reason)) for e in events)
+                pending = Pending(reason, applied and reply.outcome is Outcome.RETRY)
+                results.update((id(e), pending) for e in events)
                 out.fatal = _Fatal(reply)
                 self._halt.set()
         return out
 
-    def _post(self, body: bytes, events: list[Event]) -> Reply | None:
-        """One request with retries, every attempt with the same ID seed; None if interrupted
-        before an outcome was known."""
-        seed = seed_for(self.options.base_seed, events)
+    def _post(self, body: bytes, seed: IdSeed, count: int) -> tuple[Reply | None, bool]:
+        """One request with retries, every attempt with the same ID seed. Returns the last reply
+        (None if interrupted before an outcome was known) and whether an attempt may have been
+        applied without a reply saying so."""
         attempt = 0
+        applied = False
         while True:
-            reply = self.api.post(body, seed, len(events))
+            reply = self.api.post(body, seed, count)
             with self._lock:
                 self.stats.requests += 1
                 self.stats.bytes += len(body)
             if reply.outcome is not Outcome.RETRY:
-                return reply
+                return reply, applied
+            applied = applied or _may_have_applied(reply)
             if self._interrupted.is_set():
-                return None
+                return None, applied
             if attempt >= self.options.retries or self._halt.is_set():
-                return reply
+                return reply, applied
             attempt += 1
             with self._lock:
                 self.stats.retries += 1
             if self._interrupted.wait(self._delay(attempt, reply.retry_after)):
-                return None
+                return None, applied
 
     def _attempts(self) -> str:
         attempts = self.options.retries + 1

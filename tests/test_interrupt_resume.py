@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 
 from tests.conftest import CLI, ndjson_events
@@ -78,9 +79,12 @@ def test_killed_at_random_points_loses_and_duplicates_nothing(
     killed_mid_run = 0
     for _ in range(4):
         proc = _start(server.url, path, checkpoint)
-        assert proc.stdout is not None
-        proc.stdout.readline()  # the first settled batch: the run is under way (whatever the load)
-        time.sleep(rng.uniform(0.0, 0.3))
+        stored = httpx.get(f"{server.url}/_wait", params={"stored": 0}).json()["stored"]
+        target = stored + rng.randint(1, 8)  # a request stored, its reply still on the way
+        while proc.poll() is None:
+            if httpx.get(f"{server.url}/_wait", params={"stored": target, "timeout": 1},
+                         timeout=10).json()["reached"]:
+                break
         proc.kill()  # no chance to settle: in-flight requests may have been applied
         proc.communicate()
         if checkpoint.exists() and not orjson.loads(checkpoint.read_bytes())["complete"]:
@@ -94,7 +98,7 @@ def test_killed_at_random_points_loses_and_duplicates_nothing(
     assert sum(state["injected"].values()) == 0
 
 
-def test_checkpoint_refuses_a_different_input(fault_server: Any, tmp_path: Path) -> None:
+def test_checkpoint_refuses_other_inputs_or_options(fault_server: Any, tmp_path: Path) -> None:
     server = fault_server()
     path = tmp_path / "events.ndjson"
     path.write_text(ndjson_events(10))
@@ -102,11 +106,22 @@ def test_checkpoint_refuses_a_different_input(fault_server: Any, tmp_path: Path)
     proc = _start(server.url, path, checkpoint)
     assert proc.wait(timeout=30) == 0
     proc.communicate()
-    path.write_text(ndjson_events(11))
-    proc = _start(server.url, path, checkpoint)
+    other = tmp_path / "other.ndjson"
+    other.write_text(ndjson_events(10))
+    proc = _start(server.url, other, checkpoint)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2
-    assert err.startswith(f"error: --checkpoint: {checkpoint} was written for a different input")
+    assert err.startswith(
+        f"error: --checkpoint: {checkpoint} was written for a different input or command "
+        "(the inputs differ)\n"
+    )
+    proc = _start(server.url, path, checkpoint, "--max-batch", "7")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.startswith(
+        f"error: --checkpoint: {checkpoint} was written for a different input or command "
+        "(--max-batch differs)\n"
+    )
 
 
 def test_checkpoint_holds_no_key(fault_server: Any, tmp_path: Path) -> None:

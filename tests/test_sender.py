@@ -13,7 +13,7 @@ from inngest_cli.errors import AuthError, Interrupted
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
-from inngest_cli.sender import Sender, SendOptions, seed_for
+from inngest_cli.sender import Sender, SendOptions, seed_for, shift_seed
 
 
 def events(count: int, start: int = 1) -> list[Event]:
@@ -63,8 +63,12 @@ def test_same_base_seed_same_requests_same_ids() -> None:
     ids_second, _ = run(second, list(events(10)), base_seed=base, limits=Limits(max_batch=3))
     assert ids_first == ids_second
     assert sorted(first.seeds) == sorted(second.seeds)
-    assert seed_for(base, events(3, 4)) == seed_for(base, events(3, 4))
-    assert seed_for(base, events(3, 4)) != seed_for(base, events(3, 7))
+    three: list[Event | Failure] = list(events(3, 4))
+    assert seed_for(base, 3, three) == seed_for(base, 3, list(events(3, 4)))
+    assert seed_for(base, 3, three) != seed_for(base, 6, three)  # same bytes, elsewhere
+    other: list[Event | Failure] = [Event("in", 4, b'{"name":"b"}', b'{"name":"b"}', "b", None),
+                                    *events(2, 5)]
+    assert seed_for(base, 3, three) != seed_for(base, 3, other)  # same place, other events
 
 
 def test_fresh_seeds_without_a_base() -> None:
@@ -152,3 +156,111 @@ def test_every_event_read_is_reported_when_a_fatal_reply_ends_the_run() -> None:
         sender.run(source())
     assert failed == read  # in input order, none dropped, none twice
     assert len(read) < 40  # reading stopped early
+
+
+# -- outcomes and resumes ---------------------------------------------------------------------
+class Scripted:
+    """Answers each attempt from a list of replies (then accepts), recording the seeds."""
+
+    def __init__(self, *replies: Reply) -> None:
+        self.replies = list(replies)
+        self.seeds: list[IdSeed] = []
+
+    def post(self, body: bytes, seed: IdSeed, count: int) -> Reply:
+        self.seeds.append(seed)
+        if self.replies:
+            return self.replies.pop(0)
+        return Reply(Outcome.ACCEPTED, 200, [seed.event_id(i + 1) for i in range(count)], "")
+
+
+def outcomes(poster: object, items: list[Event | Failure], **options: object) -> dict[str, list]:
+    seen: dict[str, list] = {"accepted": [], "failed": [], "unconfirmed": [], "settled": []}
+    sender = Sender(
+        poster, SendOptions(backoff_base=0.0, **options),  # type: ignore[arg-type]
+        on_accepted=lambda e, i: seen["accepted"].append(e.line),
+        on_failure=lambda f: seen["failed"].append((f.line, f.reason)),
+        on_unconfirmed=lambda evs, why: seen["unconfirmed"].append(([e.line for e in evs], why)),
+        on_settled=lambda its, a, f: seen["settled"].extend(i.line for i in its),
+    )
+    try:
+        sender.run(items)
+    except Exception as exc:  # noqa: BLE001 - the error is part of what is compared
+        seen["error"] = [type(exc).__name__]
+    seen["stats"] = [sender.stats.sent, sender.stats.failed, sender.stats.unconfirmed,
+                     sender.stats.not_sent]
+    return seen
+
+
+REFUSED = Reply(Outcome.RETRY, None, [], "ConnectError: [Errno 111] Connection refused")
+TIMEOUT = Reply(Outcome.RETRY, None, [], "ReadTimeout: timed out")
+
+
+@pytest.mark.parametrize(
+    ("replies", "unconfirmed"),
+    [
+        ([REFUSED, REFUSED], False),  # never connected: cannot have been applied
+        ([Reply(Outcome.RETRY, 429, [], "slow down"), REFUSED], False),
+        ([TIMEOUT, REFUSED], True),  # one attempt may have been applied: that is enough
+        ([Reply(Outcome.RETRY, 503, [], "unavailable")] * 2, True),
+        ([Reply(Outcome.RETRY, None, [], "ReadError: reset")] * 2, True),
+    ],
+)
+def test_exhausted_retries_are_unconfirmed_only_when_an_attempt_may_have_applied(
+    replies: list[Reply], unconfirmed: bool
+) -> None:
+    seen = outcomes(Scripted(*replies), list(events(3)), retries=1, resumable=True)
+    assert seen["accepted"] == [] and seen["failed"] == [] and seen["settled"] == []
+    assert seen["error"] == ["ConnectError"]
+    assert seen["stats"] == ([0, 0, 3, 0] if unconfirmed else [0, 0, 0, 3])
+    assert bool(seen["unconfirmed"]) is unconfirmed
+    # Without a rerun to pick them up, events never sent are failures (safe to replay);
+    # unconfirmed ones never are.
+    seen = outcomes(Scripted(*replies), list(events(3)), retries=1, resumable=False)
+    reason = f"gave up after 2 attempts: {replies[-1].error}"
+    assert seen["failed"] == ([] if unconfirmed else [(n, reason) for n in (1, 2, 3)])
+
+
+@pytest.mark.parametrize("ids", [["A"], ["A", "B", "C", "D"], []])
+def test_a_200_whose_ids_do_not_fit_is_unconfirmed_and_ends_the_run(ids: list[str]) -> None:
+    seen = outcomes(Scripted(Reply(Outcome.ACCEPTED, 200, ids, "")), list(events(9)),
+                    limits=Limits(max_batch=3), concurrency=1, resumable=True)
+    assert seen["unconfirmed"][0] == ([1, 2, 3], f"HTTP 200 but the reply has {len(ids)} "
+                                      "usable IDs for 3 events")
+    assert seen["error"] == ["RemoteError"]
+    assert seen["failed"] == [] and seen["settled"] == []
+
+
+def test_the_settled_prefix_stops_at_the_first_unsettled_event() -> None:
+    # Batch 2 of 3 times out for good; batches 1 and 3 are accepted. Batch 3's IDs are printed
+    # (confirmed) but do not settle: the prefix is contiguous.
+    class SecondTimesOut(Recorder):
+        def post(self, body: bytes, seed: IdSeed, count: int) -> Reply:
+            if b'"b"' in body:
+                return TIMEOUT
+            return super().post(body, seed, count)
+
+    items: list[Event | Failure] = [*events(2),
+                                    *[Event("in", n, b'{"name":"b"}', b'{"name":"b"}', "b", None)
+                                      for n in (3, 4)], *events(2, 5)]
+    seen = outcomes(SecondTimesOut(), items, limits=Limits(max_batch=2), concurrency=3,
+                    retries=0, resumable=True)
+    assert seen["settled"] == [1, 2]
+    assert seen["unconfirmed"] == [([3, 4], "gave up after 1 attempt: ReadTimeout: timed out")]
+    assert set(seen["accepted"]) <= {1, 2, 5, 6} and seen["accepted"][:2] == [1, 2]
+
+
+def test_parts_of_a_request_get_the_ids_they_have_in_the_whole_request() -> None:
+    base = IdSeed.generate()
+    whole = Recorder()
+    accepted_whole, _ = run(whole, list(events(8)), base_seed=base, concurrency=1)
+    split, _ = run(TooLarge(), list(events(8)), base_seed=base, concurrency=1,
+                   limits=Limits(max_request_bytes=1000))
+    assert len(whole.seeds) == 1
+    seed = IdSeed.parse(whole.seeds[0])
+    assert seed is not None
+    assert accepted_whole == [(n, seed.event_id(n)) for n in range(1, 9)]
+    assert [line for line, _ in split] == list(range(1, 9))
+    # TooLarge answers "X"; the seeds it was sent are what matter: check them directly.
+    assert shift_seed(seed, 3).event_id(1) == seed.event_id(4)
+    assert shift_seed(IdSeed(1, b"\x00" * 6 + b"\xff" * 4), 2).event_id(1) == IdSeed(
+        1, b"\x00" * 6 + b"\xff" * 4).event_id(3)  # the counter wraps as the server's does

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -145,3 +146,74 @@ def test_soak_through_faults(soak_input: Path, tmp_path: Path, fault_server: Any
                                                                 strict=True)}
     assert {seq: by_id[event_id] for seq, event_id in accepted_ids(stdout).items()} == {
         seq: seq for seq in stored}
+
+
+KILLS = int(os.environ.get("INNGEST_CLI_SOAK_KILLS", "8"))
+
+
+def test_soak_killed_at_random_moments(tmp_path: Path, fault_server: Any,
+                                       record_property: Record) -> None:
+    """`send --checkpoint` killed (SIGKILL) again and again, each time right as the fault server
+    has stored a request chosen at random (its reply still on the way), with 2% faults of every
+    kind, then rerun until it completes: every event stored exactly once, none failed."""
+    import random
+
+    import httpx
+
+    count = max(1000, EVENTS // 4)
+    source = tmp_path / "events.ndjson"
+    with open(source, "w") as out:
+        for seq in range(count):
+            out.write(f'{{"name":"{NAME}","data":{{"seq":{seq}}}}}\n')
+    server = fault_server("--fault-rate", "0.02", "--seed", "11", "--retry-after", "0.05",
+                          "--slow", "0.8", "--delay", "0.05", "--lean")
+    checkpoint, failed_out = tmp_path / "soak.ckpt", tmp_path / "failed.ndjson"
+    args = [*CLI, "send", "--dev", "--event-api-url", server.url, "--no-progress", "-o", "ndjson",
+            "--failed-out", str(failed_out), "--checkpoint", str(checkpoint),
+            "--max-batch", "25", "--timeout", "0.5", str(source)]
+    rng = random.Random(int(os.environ.get("INNGEST_CLI_TEST_SEED", "13")))
+    started = time.monotonic()
+    kills = runs = 0
+    stdout = ""
+    for _ in range(KILLS + 5):  # bounded: the kills, then runs to completion
+        runs += 1
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdin=subprocess.DEVNULL)
+        if kills < KILLS:
+            target = httpx.get(f"{server.url}/_wait", params={"stored": 0}).json()["stored"]
+            target += 1 if kills == 0 else rng.randint(1, 12)  # first: during request 1
+            while proc.poll() is None:
+                reply = httpx.get(f"{server.url}/_wait", params={"stored": target, "timeout": 1},
+                                  timeout=10).json()
+                if reply["reached"]:
+                    proc.kill()
+                    kills += 1
+                    break
+        stdout, stderr = proc.communicate(timeout=300)
+        if proc.returncode == 0:
+            break
+        assert proc.returncode in (-signal.SIGKILL, 5), stderr[-2000:]
+    assert proc.returncode == 0, stderr[-2000:]
+    state = server.state()
+    stored = Counter(e["data"]["seq"] for e in state["events"])
+    figures = tally_of(stored, failed_out, count)
+    figures.update(kills=kills, runs=runs, requests=state["requests"], replays=state["replays"],
+                   faults=sum(state["injected"].values()),
+                   seconds=round(time.monotonic() - started, 1))
+    report("kills", figures, record_property)
+    assert kills >= min(KILLS, 3), figures
+    assert figures["lost"] == 0 and figures["duplicated"] == 0 and figures["failed"] == 0
+    assert json.loads(checkpoint.read_text())["complete"] is True
+
+
+def tally_of(stored: Counter[int], failed_out: Path, count: int) -> dict[str, Any]:
+    failed = Counter(json.loads(line)["data"]["seq"]
+                     for line in failed_out.read_text().splitlines())
+    return {
+        "events": count,
+        "stored": len(stored),
+        "failed": sum(failed.values()),
+        "lost": sum(1 for seq in range(count) if seq not in stored and seq not in failed),
+        "duplicated": sum(n - 1 for n in stored.values() if n > 1)
+        + sum(1 for seq in failed if seq in stored),
+    }

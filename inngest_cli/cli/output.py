@@ -61,7 +61,10 @@ class SendOutput:
 
     def finish(self, stats: Stats) -> None:
         if self.fmt == "json":
-            self._buffer.append(f'],"sent":{stats.sent},"failed":{stats.failed}}}\n')
+            extra = "".join(f',"{key}":{value}' for key, value in
+                            (("unconfirmed", stats.unconfirmed), ("not_sent", stats.not_sent))
+                            if value)
+            self._buffer.append(f'],"sent":{stats.sent},"failed":{stats.failed}{extra}}}\n')
         self.flush()
         if self.fmt == "table":
             if self.table_overflow:
@@ -125,6 +128,10 @@ def summary(stats: Stats, *, dry_run: bool = False) -> str:
     )
     if stats.sent >= 100 or stats.elapsed >= 1:
         text += f", {stats.rate:,.0f} events/s"
+    if stats.unconfirmed:
+        text += f"; {plural(stats.unconfirmed, 'event')} unconfirmed (may have been stored)"
+    if stats.not_sent:
+        text += f"; {stats.not_sent} not sent"
     if stats.stopped_at:
         text += f"; stopped reading at {stats.stopped_at}"
     return text

@@ -475,6 +475,7 @@ def send(
             stream = shape_records(run.records(sources, input_format), shaping)
         limits = Limits(max_request_bytes=max_request_bytes, max_batch=max_batch)
         resume = None
+        replay = None
         if checkpoint is not None and not dry_run:
             resume = run.open_checkpoint(
                 checkpoint,
@@ -486,19 +487,26 @@ def send(
                 max_batch=max_batch,
                 on_error=on_error,
             )
-            if resume.complete:
-                from inngest_cli.cli.console import info as note
-
-                note(
-                    f"{checkpoint}: this input was already sent in full "
-                    f"({resume.sent} sent, {resume.failed} failed); delete it to send again"
-                )
-                return int(ExitCode.OK)
-            stream = resume.skip_settled(stream)
+            stack.callback(resume.close)
             if resume.max_request_bytes:
                 limits.lower_to(resume.max_request_bytes)
-        mode = "ab" if resume is not None and resume.resuming else "wb"
-        out = stack.enter_context(open(failed_out, mode)) if failed_out else None  # noqa: SIM115
+        out = run.open_failed_out(failed_out, resume, stack) if failed_out else None
+        if resume is not None and resume.resuming:
+            replay, stream = resume.resume(stream)  # checked by content before anything is sent
+            if resume.complete:
+                import itertools
+
+                following = next(stream, None)
+                if following is None:
+                    from inngest_cli.cli.console import info as note
+
+                    note(
+                        f"{checkpoint}: this input was already sent in full "
+                        f"({resume.sent} sent, {resume.failed} failed); delete it to send again"
+                    )
+                    return int(ExitCode.OK)
+                stream = itertools.chain([following], stream)  # the input grew: send the rest
+                resume.complete = False
         total = run.total_size(paths) if not flags_mode else None
         if dry_run:
             return run.dry_run(stream, limits, config, out)
@@ -508,6 +516,8 @@ def send(
             config,
             out,
             checkpoint=resume,
+            replay=replay,
+            failed_out_path=failed_out,
             fmt=output,
             concurrency=concurrency,
             retries=retries,

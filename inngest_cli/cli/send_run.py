@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from inngest_cli.config import EventAPIConfig
     from inngest_cli.inputs import Record
     from inngest_cli.payload import Event, Failure, Shaping
-    from inngest_cli.sender import Sender, Stats
+    from inngest_cli.sender import Launch, Replay, Sender, Stats
 
     Items = Iterator[Event | Failure]
 
@@ -125,6 +125,8 @@ def send(
     failed_out: IO[bytes] | None,
     *,
     checkpoint: Checkpoint | None,
+    replay: list[Replay] | None = None,
+    failed_out_path: Path | None = None,
     fmt: str | None,
     concurrency: int,
     retries: int,
@@ -139,6 +141,7 @@ def send(
     from inngest_cli.cli.console import settings, stderr_line
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
+    from inngest_cli.errors import LocalWriteError
     from inngest_cli.eventapi import EventAPI
     from inngest_cli.sender import Sender, SendOptions
 
@@ -160,19 +163,45 @@ def send(
         on_error=on_error,  # type: ignore[arg-type]
         limits=limits,
         base_seed=checkpoint.base_seed if checkpoint is not None else None,
+        resumable=checkpoint is not None,
+        first_index=checkpoint.settled if checkpoint is not None else 0,
+        replay=replay or [],
     )
-    offset = (checkpoint.sent, checkpoint.failed) if checkpoint is not None else (0, 0)
+    broken: list[str] = []  # --failed-out could not be written: stderr only from then on
 
-    def on_settled(item: Any) -> None:
+    def on_failure(failure: Failure) -> None:
+        if broken:
+            FailureReport(None)(failure)
+            return
+        try:
+            report(failure)
+        except OSError as exc:
+            broken.append(f"--failed-out: cannot write {failed_out_path}: {exc.strerror or exc}")
+            raise LocalWriteError(broken[0]) from None
+
+    def on_settled(items: list[Any], accepted: int, failed: int) -> None:
         if checkpoint is not None:
-            if failed_out is not None:
-                failed_out.flush()
-            checkpoint.settle(
-                item,
-                offset[0] + sender.stats.sent,
-                offset[1] + sender.stats.failed,
-                limits.max_request_bytes,
-            )
+            checkpoint.settle(items, accepted, failed, limits.max_request_bytes)
+
+    def on_launch(launch: Launch) -> None:
+        assert checkpoint is not None
+        checkpoint.launch(launch, limits.max_request_bytes)
+
+    def on_unconfirmed(events: list[Event], reason: str) -> None:
+        first, last = events[0], events[-1]
+        where = first.source if not first.line else f"{first.source}:{first.line}"
+        if last is not first and last.line and last.source == first.source:
+            where += f"-{last.line}"
+        count = f"{len(events)} event{'' if len(events) == 1 else 's'}"
+        then = (
+            "the rerun resends them under the same IDs"
+            if checkpoint is not None
+            else "not written to --failed-out: sending them again could store them twice"
+        )
+        stderr_line(
+            f"warning: {where}: {count} unconfirmed ({reason}): the server may have stored "
+            f"them; {then}"
+        )
 
     with EventAPI(
         config,
@@ -185,37 +214,74 @@ def send(
             api,
             options,
             on_accepted=tee(output.accepted, collect),
-            on_failure=report,
+            on_failure=on_failure,
             on_progress=on_progress,
             on_settled=on_settled,
+            on_launch=on_launch if checkpoint is not None else None,
+            on_unconfirmed=on_unconfirmed,
         )
         try:
             with _interrupts(sender):
                 stats = sender.run(stream)
         except Interrupted as stopped:
+            _record(checkpoint, sender)
             _finish(progress, output, sender.stats, report)
+            left = sender.stats.unconfirmed + sender.stats.not_sent
             stopped.message = (
                 f"interrupted: {sender.stats.sent} events confirmed sent, "
                 f"{sender.stats.unconfirmed} in flight not confirmed"
             )
             stopped.hint = (
                 f"rerun the same command to resume from {checkpoint.path}"
+                + (" (it resends the unconfirmed ones under the same IDs)" if left else "")
                 if checkpoint is not None
                 else "rerun with --checkpoint FILE to be able to resume without duplicates"
             )
             raise
-        except InngestCLIError:
+        except InngestCLIError as error:
+            _record(checkpoint, sender)  # if this fails too, the file's older state still holds
             _finish(progress, output, sender.stats, report)
+            if isinstance(error, LocalWriteError):
+                error.hint = _write_hint(checkpoint, sender.stats)
             raise
-    if checkpoint is not None:
-        checkpoint.finish()
+        failure = _record(checkpoint, sender, complete=True)
+        if failure is not None:
+            _finish(progress, output, stats, report)
+            failure.hint = _write_hint(checkpoint, stats)
+            raise failure
     _finish(progress, output, stats, report)
-    if stats.sent == 0 and stats.failed == 0:
+    if stats.sent == 0 and stats.failed == 0 and stats.not_sent == 0:
         note("warning: no events in the input; nothing was sent")
         return int(ExitCode.OK)
-    if stats.failed == 0:
+    if stats.failed == 0 and stats.not_sent == 0:
         return int(ExitCode.OK)
     return int(ExitCode.PARTIAL if stats.sent else ExitCode.FAILED)
+
+
+def _record(
+    checkpoint: Checkpoint | None, sender: Sender, *, complete: bool = False
+) -> InngestCLIError | None:
+    """Write the checkpoint's last settled state (complete if everything settled); the error if
+    that failed."""
+    from inngest_cli.errors import LocalWriteError
+
+    if checkpoint is None:
+        return None
+    try:
+        if complete and sender.settled_all:
+            checkpoint.finish()
+        else:
+            checkpoint.flush()
+    except LocalWriteError as exc:
+        return exc
+    return None
+
+
+def _write_hint(checkpoint: Checkpoint | None, stats: Stats) -> str:
+    confirmed = f"the {stats.sent} IDs printed are confirmed"
+    if checkpoint is not None:
+        return f"{confirmed}; free the space and rerun the same command to resume"
+    return f"{confirmed}; rerun with --checkpoint FILE to be able to resume without duplicates"
 
 
 @contextmanager
@@ -239,28 +305,39 @@ def _interrupts(sender: Sender) -> Iterator[None]:
 def open_checkpoint(
     path: Path, sources: list[str], config: EventAPIConfig, shaping: Shaping, **options: Any
 ) -> Checkpoint:
+    """Lock and load the checkpoint for this run, or create it (durably, before anything is
+    read or sent). The input is known by its content (checked on resume), not its size."""
     from dataclasses import asdict
 
     from inngest_cli.checkpoint import Checkpoint
 
-    sizes = []
-    for source in sources:
-        try:
-            sizes.append(None if source in ("-", "flags") else os.path.getsize(source))
-        except OSError:
-            sizes.append(None)
+    if len(set(sources)) != len(sources):
+        raise UsageError("--checkpoint: each input may be given only once")
     fingerprint = {
-        "sources": [
-            {"name": "stdin" if s == "-" else s, "size": size}
-            for s, size in zip(sources, sizes, strict=True)
-        ],
+        "sources": ["stdin" if s == "-" else s for s in sources],
         "origin": config.origin,
         "env": config.env,
         "shaping": asdict(shaping),
         "options": options,
     }
-    names = ["stdin" if s == "-" else s for s in sources]
-    return Checkpoint.open(path, names, fingerprint)
+    return Checkpoint.open(path, fingerprint)
+
+
+def open_failed_out(path: Path, checkpoint: Checkpoint | None, stack: ExitStack) -> IO[bytes]:
+    """Open --failed-out before anything is sent (a missing directory or a read-only one is a
+    one-line error, with nothing sent). Unbuffered, so that a full disk shows at the failure
+    that could not be written. A resumed run appends, after cutting the file back to what the
+    checkpoint recorded."""
+    resuming = checkpoint is not None and checkpoint.resuming
+    try:
+        handle: IO[bytes] = stack.enter_context(
+            open(path, "ab" if resuming else "wb", buffering=0)  # noqa: SIM115
+        )
+    except OSError as exc:
+        raise UsageError(f"--failed-out: cannot write {path}: {exc.strerror or exc}") from None
+    if checkpoint is not None:
+        checkpoint.attach_failed_out(path, handle)
+    return handle
 
 
 def _finish(

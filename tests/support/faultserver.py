@@ -13,12 +13,18 @@ Faults (one per request, in order; then `ok`):
     reset   close the connection (RST) before reading the body, store nothing
     drop    store the batch, then close the connection without answering
     slow    store the batch, then answer only after --slow seconds (past the client's timeout)
+    hang    store the batch, then never answer (the connection stays open until the client goes)
+    short   store the batch, answer 200 with one ID fewer than the events
+    long    store the batch, answer 200 with one ID more than the events
+    badids  store the batch, answer 200 with numbers for IDs
     html    answer 200 with an HTML page (a Dev Server UI fallback), store nothing
 Events named `fault/reject` are refused with a 400 like Inngest's partial failure; bodies over
 --max-body bytes get 413; a body that is not JSON, or an element that is not an object, gets
 Inngest's 400. `GET /_state` returns what was stored and what happened; with --lean it leaves
 out the per-request records (seeds, times, bodies), which a soak of a million events would make
-huge.
+huge. `GET /_wait?stored=N&timeout=S` answers once N requests have stored events (with the
+state's counters), so a test can kill a client at the moment its request is stored, whatever
+the machine's load: `{"stored": n, "events": m, "reached": true|false}`.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
@@ -72,6 +79,8 @@ class State:
         self.seeds: list[str | None] = []
         self.times: list[float] = []
         self.requests_seen: list[dict[str, Any]] = []
+        self.stored = 0  # requests that stored events (before their reply, if any)
+        self.changed = threading.Condition(self.lock)
 
     def next_fault(self) -> str:
         with self.lock:
@@ -116,6 +125,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         state = self.server.state
+        if self.path.startswith("/_wait"):
+            query = parse_qs(urlsplit(self.path).query)
+            wanted = int(query.get("stored", ["1"])[0])
+            deadline = time.monotonic() + float(query.get("timeout", ["30"])[0])
+            with state.changed:
+                while state.stored < wanted and time.monotonic() < deadline:
+                    state.changed.wait(max(0.0, deadline - time.monotonic()))
+                self._reply(200, {"stored": state.stored, "events": len(state.order),
+                                  "reached": state.stored >= wanted})
+            return
         with state.lock:
             self._reply(
                 200,
@@ -196,12 +215,25 @@ class Handler(BaseHTTPRequestHandler):
                     state.events[event_id] = event
                     state.order.append(event_id)
                 ids.append(event_id)
+            if ids:
+                state.stored += 1
+                state.changed.notify_all()
         if fault == "drop":
             self._reset()
             return
         time.sleep(self.server.delay)  # --delay: every stored batch waits before its reply
         if fault == "slow":
             time.sleep(state.slow)
+        if fault == "hang":
+            while self.connection.recv(1):  # until the client closes (or is killed)
+                pass
+            self.close_connection = True
+            return
+        if fault in ("short", "long", "badids") and not error:
+            bad: list[Any] = {"short": ids[:-1], "long": [*ids, new_ulid()],
+                              "badids": list(range(len(ids)))}[fault]
+            self._reply(200, {"ids": bad, "status": 200})
+            return
         if error:
             self._reply(400, {"ids": ids or [""], "status": 400, "error": error})
         else:
