@@ -202,9 +202,9 @@ def test_retries_are_bounded() -> None:
     with client(handler) as api:
         with pytest.raises(ConnectError) as caught:
             api.list_events()
-    assert len(calls) == 5
+    assert len(calls) == 6
     assert caught.value.message == (
-        "events: http://inngest.test kept failing after 4 retries: HTTP 503: Unable to query events"
+        "events: http://inngest.test kept failing after 5 retries: HTTP 503: Unable to query events"
     )
     assert caught.value.exit_code == 5
 
@@ -216,7 +216,7 @@ def test_network_errors_are_retried_then_reported() -> None:
     with client(handler) as api:
         with pytest.raises(ConnectError) as caught:
             api.get_run(ULID)
-    assert caught.value.message.startswith("cannot reach http://inngest.test after 4 retries:")
+    assert caught.value.message.startswith("cannot reach http://inngest.test after 5 retries:")
 
 
 def test_retry_after_is_honoured() -> None:
