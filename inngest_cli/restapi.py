@@ -267,7 +267,7 @@ class RestAPI:
 
     def run_jobs(self, run_id: str) -> list[dict[str, Any]]:
         """The run's queued jobs (at most 10, in the server's order; [] once it has finished)."""
-        what = f"jobs of run {run_id}"
+        what = f"run {run_id}"
         return _objects(self._request("GET", f"/v1/runs/{run_id}/jobs", what=what), what)
 
     def app_functions(self, app: str) -> list[dict[str, Any]]:
