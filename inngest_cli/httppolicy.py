@@ -149,8 +149,9 @@ def redirect_problem(status: int, headers: Mapping[str, str]) -> str | None:
     if status not in REDIRECT_STATUSES and not (300 <= status < 400 and "location" in headers):
         return None
     where = headers.get("location")
-    shown = one_line(redact(where))[:200] if where else "nowhere (no Location header)"
-    return f"HTTP {status} redirect to {shown} (not followed)"
+    if not where:
+        return f"HTTP {status} redirect without a Location header"
+    return f"HTTP {status} redirect to {one_line(redact(where))[:200]} (not followed)"
 
 
 # -- proxies ------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ class Proxy:
             return self.url
         netloc = parts.netloc.rsplit("@", 1)[1]
         user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:{mask(parts.password)}@{netloc}"))
+        return urlunsplit(parts._replace(netloc=f"{user}:****@{netloc}"))
 
 
 def proxy_for(url: str, environ: Mapping[str, str] | None = None) -> Proxy | None:
