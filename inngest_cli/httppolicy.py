@@ -219,6 +219,13 @@ def transport_failure(name: str, detail: str, url: str) -> str:
     return reason
 
 
+def unreachable_hint(reason: str) -> str | None:
+    """The hint for a failure that `transport_failure` blamed on a proxy, else None."""
+    if reason.startswith("cannot reach the proxy "):
+        return "is the proxy running? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY"
+    return None
+
+
 def httpx_client(origin: str, *, verify: bool, **options: Any) -> httpx.Client:
     """An httpx client as both clients use it: no redirects followed, proxies from the
     environment, and a TLS context (CA bundle loaded) only when ``origin`` is https.

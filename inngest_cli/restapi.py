@@ -40,6 +40,7 @@ from inngest_cli.httppolicy import (
     should_retry,
     snippet,
     transport_failure,
+    unreachable_hint,
 )
 from inngest_cli.redact import redact, register_secret
 from inngest_cli.restmodel import CancellationRequest, format_query_time, text
@@ -403,7 +404,8 @@ class RestAPI:
             after = f" after {retries} retries" if retries else ""
             return ConnectError(
                 f"cannot reach {origin}{after}: {message}",
-                hint="is the server running? check --api-url / INNGEST_API_BASE_URL "
+                hint=unreachable_hint(message)
+                or "is the server running? check --api-url / INNGEST_API_BASE_URL "
                 "(--dev for a local Dev Server)",
             )
         if verdict.retry:
