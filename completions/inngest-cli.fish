@@ -12,9 +12,9 @@ function __inngest_cli_path --description 'The inngest-cli command being complet
             continue
         end
         switch "$path:$word"
-            case ':send' ':serve' ':events' ':runs' ':config' ':completions' 'events:list' 'events:get' 'events:runs' 'events:tail' 'runs:get' 'config:show' 'config:path'
+            case ':send' ':serve' ':events' ':runs' ':functions' ':cancellations' ':config' ':completions' 'events:list' 'events:get' 'events:runs' 'events:tail' 'runs:get' 'runs:cancel' 'runs:jobs' 'functions:list' 'cancellations:create' 'cancellations:list' 'cancellations:delete' 'config:show' 'config:path'
                 set path (string trim -- "$path $word")
-            case ':--profile' 'send:--name' 'send:-n' 'send:--data' 'send:-d' 'send:--id' 'send:--ts' 'send:--v' 'send:--user' 'send:--file' 'send:-f' 'send:--format' 'send:--id-field' 'send:--ts-field' 'send:--max-request-bytes' 'send:--max-batch' 'send:--max-event-bytes' 'send:--concurrency' 'send:-c' 'send:--retries' 'send:--timeout' 'send:--on-error' 'send:--failed-out' 'send:--checkpoint' 'send:--wait-timeout' 'send:--event-key' 'send:--env' 'send:--event-api-url' 'send:--output' 'send:-o' 'serve:--host' 'serve:--port' 'serve:-p' 'serve:--db' 'serve:--event-key' 'serve:--signing-key' 'events list:--name' 'events list:-n' 'events list:--since' 'events list:--until' 'events list:--limit' 'events list:-l' 'events list:--output' 'events list:-o' 'events list:--api-url' 'events list:--signing-key' 'events list:--env' 'events get:--wait' 'events get:--output' 'events get:-o' 'events get:--api-url' 'events get:--signing-key' 'events get:--env' 'events runs:--output' 'events runs:-o' 'events runs:--api-url' 'events runs:--signing-key' 'events runs:--env' 'events tail:--name' 'events tail:-n' 'events tail:--interval' 'events tail:--output' 'events tail:-o' 'events tail:--api-url' 'events tail:--signing-key' 'events tail:--env' 'runs get:--output' 'runs get:-o' 'runs get:--api-url' 'runs get:--signing-key' 'runs get:--env' 'config show:--output' 'config show:-o'
+            case ':--profile' 'send:--name' 'send:-n' 'send:--data' 'send:-d' 'send:--id' 'send:--ts' 'send:--v' 'send:--user' 'send:--file' 'send:-f' 'send:--format' 'send:--id-field' 'send:--ts-field' 'send:--max-request-bytes' 'send:--max-batch' 'send:--max-event-bytes' 'send:--concurrency' 'send:-c' 'send:--retries' 'send:--timeout' 'send:--on-error' 'send:--failed-out' 'send:--checkpoint' 'send:--wait-timeout' 'send:--signing-key' 'send:--event-key' 'send:--env' 'send:--event-api-url' 'send:--output' 'send:-o' 'serve:--host' 'serve:--port' 'serve:-p' 'serve:--db' 'serve:--event-key' 'serve:--signing-key' 'events list:--name' 'events list:-n' 'events list:--since' 'events list:--until' 'events list:--limit' 'events list:-l' 'events list:--output' 'events list:-o' 'events list:--api-url' 'events list:--signing-key' 'events list:--env' 'events get:--wait' 'events get:--output' 'events get:-o' 'events get:--api-url' 'events get:--signing-key' 'events get:--env' 'events runs:--output' 'events runs:-o' 'events runs:--api-url' 'events runs:--signing-key' 'events runs:--env' 'events tail:--name' 'events tail:-n' 'events tail:--interval' 'events tail:--output' 'events tail:-o' 'events tail:--api-url' 'events tail:--signing-key' 'events tail:--env' 'runs get:--output' 'runs get:-o' 'runs get:--api-url' 'runs get:--signing-key' 'runs get:--env' 'runs cancel:--output' 'runs cancel:-o' 'runs cancel:--api-url' 'runs cancel:--signing-key' 'runs cancel:--env' 'runs jobs:--output' 'runs jobs:-o' 'runs jobs:--api-url' 'runs jobs:--signing-key' 'runs jobs:--env' 'functions list:--app' 'functions list:--output' 'functions list:-o' 'functions list:--api-url' 'functions list:--signing-key' 'functions list:--env' 'cancellations create:--app' 'cancellations create:--function' 'cancellations create:--started-after' 'cancellations create:--started-before' 'cancellations create:--if' 'cancellations create:--output' 'cancellations create:-o' 'cancellations create:--api-url' 'cancellations create:--signing-key' 'cancellations create:--env' 'cancellations list:--output' 'cancellations list:-o' 'cancellations list:--api-url' 'cancellations list:--signing-key' 'cancellations list:--env' 'cancellations delete:--output' 'cancellations delete:-o' 'cancellations delete:--api-url' 'cancellations delete:--signing-key' 'cancellations delete:--env' 'config show:--output' 'config show:-o'
                 set skip 1
         end
     end
@@ -42,7 +42,9 @@ complete -c inngest-cli -f
 complete -c inngest-cli -n '__inngest_cli_at ""' -a send -d 'Send events to Inngest.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -a serve -d 'Run a local Inngest-compatible Event API and read API backed by SQLite.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -a events -d 'List, inspect and follow events, and the function runs they triggered.'
-complete -c inngest-cli -n '__inngest_cli_at ""' -a runs -d 'Inspect function runs.'
+complete -c inngest-cli -n '__inngest_cli_at ""' -a runs -d 'Inspect and cancel function runs.'
+complete -c inngest-cli -n '__inngest_cli_at ""' -a functions -d 'List an app'\''s functions.'
+complete -c inngest-cli -n '__inngest_cli_at ""' -a cancellations -d 'Cancel a function'\''s runs in bulk; list and delete bulk cancellations.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -a config -d 'Show the resolved settings (keys masked) and the config file'\''s path.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -a completions -d 'Print a shell completion script for bash, zsh or fish.'
 complete -c inngest-cli -n '__inngest_cli_at ""' -l version -d 'Print the version.'
@@ -78,6 +80,7 @@ complete -c inngest-cli -n '__inngest_cli_at "send"' -l dry-run -d 'Validate and
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l checkpoint -r -F -d 'Record settled progress in this file; rerunning the same command resumes afte...'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l wait -d 'After sending, wait for the runs each event triggered and report them; exit 1...'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l wait-timeout -x -d 'How long --wait waits for the runs.'
+complete -c inngest-cli -n '__inngest_cli_at "send"' -l signing-key -x -d 'Signing key for --wait'\''s reads of the REST API.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l event-key -x -d 'Event key.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
@@ -150,6 +153,8 @@ complete -c inngest-cli -n '__inngest_cli_at "events tail"' -l help -d 'Show thi
 
 # inngest-cli runs
 complete -c inngest-cli -n '__inngest_cli_at "runs"' -a get -d 'Show one function run: status, timing and its output, pretty-printed.'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -a cancel -d 'Cancel function runs, one line per run: cancelled, already finished (a finish...'
+complete -c inngest-cli -n '__inngest_cli_at "runs"' -a jobs -d 'Show a run'\''s queued jobs (at most 10): kind, when, attempt, queue position.'
 complete -c inngest-cli -n '__inngest_cli_at "runs"' -l help -d 'Show this message and exit.'
 
 # inngest-cli runs get
@@ -160,6 +165,82 @@ complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l env -x -d 'Branch en
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
 complete -c inngest-cli -n '__inngest_cli_at "runs get"' -l help -d 'Show this message and exit.'
+
+# inngest-cli runs cancel
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l yes -s y -d 'Do it without asking (needed when stdin is not a terminal).'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l dry-run -d 'Print the request(s) that would be sent, and send nothing.'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l output -s o -x -a 'table json ndjson ids' -d 'table, json, ndjson or ids.'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l api-url -x -d 'REST API origin.'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l signing-key -x -d 'Signing key.'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "runs cancel"' -l help -d 'Show this message and exit.'
+
+# inngest-cli runs jobs
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l output -s o -x -a 'table json ndjson ids' -d 'table, json, ndjson or ids.'
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l api-url -x -d 'REST API origin.'
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l signing-key -x -d 'Signing key.'
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "runs jobs"' -l help -d 'Show this message and exit.'
+
+# inngest-cli functions
+complete -c inngest-cli -n '__inngest_cli_at "functions"' -a list -d 'List the functions of an app: ID (slug), name, internal ID, created.'
+complete -c inngest-cli -n '__inngest_cli_at "functions"' -l help -d 'Show this message and exit.'
+
+# inngest-cli functions list
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l app -x -d 'The app'\''s ID, as the SDK registered it.'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l output -s o -x -a 'table json ndjson ids' -d 'table, json, ndjson or ids.'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l api-url -x -d 'REST API origin.'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l signing-key -x -d 'Signing key.'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "functions list"' -l help -d 'Show this message and exit.'
+
+# inngest-cli cancellations
+complete -c inngest-cli -n '__inngest_cli_at "cancellations"' -a create -d 'Cancel the runs of one function started in a time window (both ends included)...'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations"' -a list -d 'List every bulk cancellation of the environment (the API has no pages).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations"' -a delete -d 'Delete a bulk cancellation: runs that start from now on are no longer matched.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations"' -l help -d 'Show this message and exit.'
+
+# inngest-cli cancellations create
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l app -x -d 'The app'\''s ID (the SDK'\''s app ID).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l function -x -d 'The function'\''s ID (`functions list --app APP` shows them).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l started-after -x -d 'Runs started at or after: ISO-8601, epoch ms, relative (2h = 2 hours ago), now.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l started-before -x -d 'Runs started at or before (same forms; at most a few seconds ahead).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l if -x -d 'Only runs whose triggering event makes this CEL expression true (e.g. '\''event....'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l yes -s y -d 'Do it without asking (needed when stdin is not a terminal).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l dry-run -d 'Print the request(s) that would be sent, and send nothing.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l output -s o -x -a 'table json ndjson ids' -d 'table, json, ndjson or ids.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l api-url -x -d 'REST API origin.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l signing-key -x -d 'Signing key.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations create"' -l help -d 'Show this message and exit.'
+
+# inngest-cli cancellations list
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l output -s o -x -a 'table json ndjson ids' -d 'table, json, ndjson or ids.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l api-url -x -d 'REST API origin.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l signing-key -x -d 'Signing key.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations list"' -l help -d 'Show this message and exit.'
+
+# inngest-cli cancellations delete
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l yes -s y -d 'Do it without asking (needed when stdin is not a terminal).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l dry-run -d 'Print the request(s) that would be sent, and send nothing.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l output -s o -x -a 'table json ndjson ids' -d 'table, json, ndjson or ids.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l api-url -x -d 'REST API origin.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l signing-key -x -d 'Signing key.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l env -x -d 'Branch environment, sent as x-inngest-env.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l dev -d 'Dev Server mode: no key needed, default URL http://127.0.0.1:8288.'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l verbose -d 'Trace each request and response on stderr (keys masked).'
+complete -c inngest-cli -n '__inngest_cli_at "cancellations delete"' -l help -d 'Show this message and exit.'
 
 # inngest-cli config
 complete -c inngest-cli -n '__inngest_cli_at "config"' -a show -d 'Show the resolved settings, keys masked, and where each came from.'
