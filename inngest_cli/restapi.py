@@ -401,6 +401,11 @@ class RestAPI:
                 hint=hint,
             )
         if status == 0:
+            if not retried and retryable_error(verdict.message):  # a POST that may have landed
+                return ConnectError(
+                    f"{what}: {origin}: {message} (not retried: it may have been applied)",
+                    hint="`inngest-cli cancellations list` shows whether it was",
+                )
             after = f" after {retries} retries" if retries else ""
             return ConnectError(
                 f"cannot reach {origin}{after}: {message}",
