@@ -1,22 +1,28 @@
 """The Event API client: one `POST /e/{key}` over kept-alive connections (`transport`: the
-standard library's http.client, or httpx when a proxy is configured)."""
+standard library's http.client, or httpx when a proxy is configured). What is retried and how
+long to wait is `httppolicy`'s; the `Sender` does the retrying."""
 
 from __future__ import annotations
 
-import time
-
-from inngest_cli import __version__
 from inngest_cli.config import EventAPIConfig
+from inngest_cli.httppolicy import (
+    USER_AGENT,
+    Notice,
+    RetryAfterCap,
+    Tracer,
+    retryable_error,
+)
 from inngest_cli.ids import SEED_HEADER, IdSeed
 from inngest_cli.redact import mask, redact
 from inngest_cli.replies import Outcome, Reply, Trace, classify
 from inngest_cli.transport import Transport, TransportError, open_transport
 
-USER_AGENT = f"inngest-cli/{__version__}"
+__all__ = ["USER_AGENT", "EventAPI"]
 
 
 class EventAPI:
-    """Posts request bodies to `{origin}/e/{key}` over kept-alive connections (thread-safe)."""
+    """Posts request bodies to `{origin}/e/{key}` over kept-alive connections (thread-safe).
+    ``notice`` gets the warnings of the HTTP policy (a Retry-After that was capped)."""
 
     def __init__(
         self,
@@ -27,15 +33,18 @@ class EventAPI:
         trace: Trace | None = None,
         verify: bool = True,
         transport: Transport | None = None,
+        notice: Notice | None = None,
     ) -> None:
         self.config = config
         self.trace = trace
+        self._tracer = Tracer(trace)
+        self._retry_after = RetryAfterCap(notice)
         self._url = config.url()
         self._headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if config.env:
             self._headers["x-inngest-env"] = config.env
         self._transport = transport or open_transport(
-            timeout=timeout, connections=connections, verify=verify
+            timeout=timeout, connections=connections, verify=verify, origin=config.origin
         )
 
     @property
@@ -44,32 +53,26 @@ class EventAPI:
 
     def post(self, body: bytes, seed: IdSeed, count: int) -> Reply:
         headers = {**self._headers, SEED_HEADER: seed.header()}
-        started = time.perf_counter()
-        if self.trace:
-            self._trace_request(body, headers, count)
+        events = f"{count} event{'' if count == 1 else 's'}"
+        started = self._tracer.request(
+            "POST", self.display_url, headers.items(), f"{events}, {len(body)} bytes"
+        )
         try:
             response = self._transport.post(self._url, body, headers)
         except TransportError as exc:
             reason = redact(str(exc))
-            if self.trace:
-                self.trace(f"< {reason} after {1000 * (time.perf_counter() - started):.0f} ms")
+            self._tracer.failure(started, reason)
+            if not retryable_error(reason):
+                return Reply(Outcome.FATAL, None, [], reason, hint=_hint(reason))
             return Reply(Outcome.RETRY, None, [], reason)
-        if self.trace:
-            elapsed = 1000 * (time.perf_counter() - started)
-            self.trace(
-                f"< HTTP {response.status} {redact(response.reason)} "
-                f"({elapsed:.0f} ms, {len(response.content)} bytes)"
-            )
-            for name, value in response.headers:
-                self.trace(redact(f"<   {name.lower()}: {value}"))  # names are the server's too
-        return classify(response.status, response.content, response.header_map())
-
-    def _trace_request(self, body: bytes, headers: dict[str, str], count: int) -> None:
-        assert self.trace is not None
-        events = f"{count} event{'' if count == 1 else 's'}"
-        self.trace(f"> POST {self.display_url} ({events}, {len(body)} bytes)")
-        for name, value in headers.items():
-            self.trace(f">   {name.lower()}: {redact(value)}")
+        self._tracer.response(
+            started, response.status, response.reason, len(response.content), response.headers
+        )
+        header_map = response.header_map()
+        reply = classify(response.status, response.content, header_map)
+        if reply.outcome is Outcome.RETRY:
+            reply.retry_after = self._retry_after(header_map, response.status)
+        return reply
 
     def close(self) -> None:
         self._transport.close()
@@ -79,3 +82,9 @@ class EventAPI:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _hint(reason: str) -> str | None:
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return "the server's TLS certificate was not accepted (SSL_CERT_FILE names a CA bundle)"
+    return None

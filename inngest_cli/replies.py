@@ -6,8 +6,6 @@ fallback answers 200 with HTML to a mistyped URL, and must not count as sent.
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -15,8 +13,8 @@ from typing import Any
 
 import orjson
 
+from inngest_cli.httppolicy import parse_retry_after, redirect_problem, retryable_status, snippet
 from inngest_cli.redact import excerpt
-from inngest_cli.redact import snippet as body_snippet
 
 MAX_ERROR = 1000  # characters of a reply's `error` kept in a message
 
@@ -43,20 +41,6 @@ class Reply:
 Trace = Callable[[str], None]
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _json(content: bytes) -> Any:
     try:
         return orjson.loads(content)
@@ -72,7 +56,7 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
     ids = [i for i in raw_ids if isinstance(i, str) and i] if isinstance(raw_ids, list) else []
     # a reply's words are the server's: masked here, before they are cut or become a message
     error = excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
-    snippet = body_snippet(content, 120)
+    start = snippet(content, 120)
     if status == 200:
         if isinstance(raw_ids, list) and not error:
             return Reply(Outcome.ACCEPTED, status, ids, "")
@@ -80,7 +64,7 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
             Outcome.FATAL,
             status,
             [],
-            f"HTTP 200 but not an Event API reply: {snippet!r}",
+            f"HTTP 200 but not an Event API reply: {start!r}",
             hint="check the Event API URL (--event-api-url, INNGEST_DEV): is an Inngest "
             "server listening there?",
         )
@@ -89,27 +73,36 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
             Outcome.FATAL,
             status,
             [],
-            error or snippet or "unauthorized",
+            error or start or "unauthorized",
             auth=True,
             hint="check INNGEST_EVENT_KEY / --event-key: it must be an event key of this "
             "Inngest environment",
         )
     if status == 413:
         return Reply(Outcome.TOO_LARGE, status, [], error or "request too large")
-    if status == 429 or status >= 500:
+    if retryable_status(status):
         return Reply(
             Outcome.RETRY,
             status,
             [],
-            error or snippet or f"HTTP {status}",
-            retry_after=_retry_after(headers.get("retry-after")),
+            error or start or f"HTTP {status}",
+            retry_after=parse_retry_after(headers.get("retry-after")),
+        )
+    redirect = redirect_problem(status, headers)
+    if redirect is not None:
+        return Reply(
+            Outcome.FATAL,
+            status,
+            [],
+            redirect,
+            hint="if that is the Event API, pass its origin as --event-api-url",
         )
     if status == 400 and isinstance(body, dict):
-        return Reply(Outcome.REJECTED, status, ids, error or snippet or "rejected")
+        return Reply(Outcome.REJECTED, status, ids, error or start or "rejected")
     return Reply(
         Outcome.FATAL,
         status,
         [],
-        f"HTTP {status}: {error or snippet}",
+        f"HTTP {status}: {error or start}",
         hint="check the Event API URL (--event-api-url, INNGEST_DEV)",
     )

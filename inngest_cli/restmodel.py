@@ -11,6 +11,7 @@ import functools
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,3 +116,49 @@ def format_duration(ms: int | None) -> str:
         return f"{minutes}m {seconds:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m"
+
+
+# -- bulk cancellations -------------------------------------------------------------------
+
+FUTURE_TOLERANCE_MS = 5_000
+"""How far in the future `started_before` may be: Inngest allows five seconds of clock skew."""
+
+
+@dataclass(frozen=True)
+class CancellationRequest:
+    """The body of `POST /v1/cancellations`: cancel the runs of one function started in
+    [started_after, started_before] (both inclusive), optionally only those whose triggering
+    event makes the CEL expression ``if_expression`` true. Times are epoch milliseconds."""
+
+    app_id: str
+    function_id: str
+    started_before: int | None
+    started_after: int | None = None
+    if_expression: str | None = None
+
+    def problems(self, now_ms: int) -> list[str]:
+        """What Inngest's validation would say, in its words and order; [] when valid."""
+        found = []
+        if not self.app_id:
+            found.append("app_id is required")
+        if not self.function_id:
+            found.append("function_id is required")
+        if self.started_before is None:
+            found.append("started_before is required")
+        elif self.started_before > now_ms + FUTURE_TOLERANCE_MS:
+            found.append("started_before must be in the past")
+        if self.started_after is not None and (
+            self.started_before is None or self.started_after > self.started_before
+        ):
+            found.append("started_after must be before started_before")
+        return found
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"app_id": self.app_id, "function_id": self.function_id}
+        if self.started_before is not None:
+            body["started_before"] = format_query_time(self.started_before)
+        if self.started_after is not None:
+            body["started_after"] = format_query_time(self.started_after)
+        if self.if_expression is not None:
+            body["if"] = self.if_expression
+        return body

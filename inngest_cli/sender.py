@@ -24,7 +24,6 @@ Memory holds at most `2 * concurrency` batches, whatever the input size.
 from __future__ import annotations
 
 import hashlib
-import random
 import threading
 import time
 from collections import deque
@@ -35,14 +34,13 @@ from typing import Literal, Protocol
 
 from inngest_cli.batching import Limits, encode_batch, pack
 from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteError, RemoteError
+from inngest_cli.httppolicy import retry_delay
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
 
 OnError = Literal["continue", "stop"]
 Item = Event | Failure
-MAX_BACKOFF = 30.0
-MAX_RETRY_AFTER = 120.0
 STOPPED = "not sent: stopped at the error at {}"
 # Transport errors raised before a connection existed: the request cannot have been applied.
 NEVER_CONNECTED = ("ConnectError", "ConnectTimeout", "UnsupportedProtocol")
@@ -548,15 +546,10 @@ class Sender:
             attempt += 1
             with self._lock:
                 self.stats.retries += 1
-            if self._interrupted.wait(self._delay(attempt, reply.retry_after)):
+            delay = retry_delay(attempt, reply.retry_after, self.options.backoff_base)
+            if self._interrupted.wait(delay):
                 return None, applied
 
     def _attempts(self) -> str:
         attempts = self.options.retries + 1
         return f"{attempts} attempt{'' if attempts == 1 else 's'}"
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER)
-        base = self.options.backoff_base * (2 ** (attempt - 1))
-        return float(min(base, MAX_BACKOFF) + random.uniform(0, self.options.backoff_base))

@@ -75,9 +75,23 @@ def tls_context(verify: bool = True) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def open_transport(*, timeout: float, connections: int, verify: bool = True) -> Transport:
+def tls_for(origin: str, verify: bool = True) -> ssl.SSLContext:
+    """The TLS context for a client of ``origin``: `tls_context` for https; for http, one that
+    loads no certificates (nothing uses it) and would refuse any server if something did."""
+    if urlsplit(origin).scheme.lower() == "https":
+        return tls_context(verify)
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def open_transport(
+    *, timeout: float, connections: int, verify: bool = True, origin: str = "https://"
+) -> Transport:
     if proxy_configured():
-        return HttpxTransport(timeout=timeout, connections=connections, verify=verify)
+        return HttpxTransport(
+            timeout=timeout, connections=connections, verify=verify, origin=origin
+        )
     return PooledTransport(timeout=timeout, connections=connections, verify=verify)
 
 
@@ -181,25 +195,31 @@ class PooledTransport:
 
 
 class HttpxTransport:
-    """httpx, for its proxy support (environment variables, NO_PROXY, SOCKS with socksio)."""
+    """httpx, for its proxy support (environment variables, NO_PROXY, SOCKS with socksio).
+    ``origin`` is where requests go: the CA bundle is loaded only for an https one."""
 
-    def __init__(self, *, timeout: float, connections: int, verify: bool = True) -> None:
+    def __init__(
+        self, *, timeout: float, connections: int, verify: bool = True, origin: str = "https://"
+    ) -> None:
         import httpx
 
+        from inngest_cli.httppolicy import httpx_client
+
         self._httpx = httpx
-        self._client = httpx.Client(
+        self._client = httpx_client(
+            origin,
+            verify=verify,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            verify=tls_context(verify),
-            follow_redirects=False,
         )
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
+        from inngest_cli.httppolicy import transport_failure
+
         try:
             reply = self._client.post(url, content=body, headers=dict(headers))
         except self._httpx.TransportError as exc:
-            name = type(exc).__name__
-            raise TransportError(f"{name}: {exc}" if str(exc) else name) from None
+            raise TransportError(transport_failure(type(exc).__name__, str(exc), url)) from None
         return Response(
             reply.status_code, reply.reason_phrase, list(reply.headers.items()), reply.content
         )

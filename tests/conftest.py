@@ -230,3 +230,23 @@ def run_server() -> Iterator[Any]:
     """Start tests/support/runserver.py (a REST v1 server with scripted runs; see its docstring)
     with the given flags; `state()` returns the /v1 queries and Authorization headers it saw."""
     yield from _support_servers(RUN_SERVER)
+
+
+SCRIPT_SERVER = Path(__file__).parent / "support" / "scriptserver.py"
+
+
+@pytest.fixture
+def script_server() -> Iterator[Any]:
+    """Start tests/support/scriptserver.py (scripted replies, then normal ones; see its
+    docstring) with the given flags; `state()` returns the requests it saw."""
+    yield from _support_servers(SCRIPT_SERVER)
+
+
+PROXY = Path(__file__).parent / "support" / "proxy.py"
+
+
+@pytest.fixture
+def proxy_server() -> Iterator[Any]:
+    """Start tests/support/proxy.py (a forwarding and CONNECT proxy to loopback targets);
+    `GET {url}/_proxied` lists what it forwarded."""
+    yield from _support_servers(PROXY)

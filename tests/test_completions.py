@@ -114,7 +114,7 @@ def workdir(tmp_path: Path) -> tuple[Path, dict[str, str]]:
 # --- bash: call the completion function as bash would ----------------------------------------
 
 BASH_CASES = [
-    ("inngest-cli ''", "send serve completions events runs config"),
+    ("inngest-cli ''", "send serve completions events runs functions cancellations config"),
     ("inngest-cli se", "send serve"),
     ("inngest-cli --pro", "--profile"),
     ("inngest-cli --profile ''", "ci staging prod-eu qa local dev"),
@@ -150,7 +150,8 @@ def test_bash_completes(workdir: tuple[Path, dict[str, str]], line: str, expecte
 # --- fish: `complete -C` asks fish what it would offer ----------------------------------------
 
 FISH_CASES = [
-    ("inngest-cli ", {"send", "serve", "completions", "events", "runs", "config"}),
+    ("inngest-cli ", {"send", "serve", "completions", "events", "runs", "functions",
+                      "cancellations", "config"}),
     ("inngest-cli --profile ", set(PROFILES)),
     ("inngest-cli send -o ", {"table", "json", "ndjson", "ids"}),
     ("inngest-cli send --output=", {"--output=table", "--output=json", "--output=ndjson",

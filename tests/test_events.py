@@ -222,10 +222,10 @@ def test_list_usage_errors(args: list[str], error: str) -> None:
 
 
 def test_unreachable_server_exits_5(inproc: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("inngest_cli.restapi.RestAPI._delay", lambda self, retry, after: 0.0)
+    monkeypatch.setattr("inngest_cli.restapi.retry_delay", lambda retry, after, base: 0.0)
     result = inproc("http://127.0.0.1:9", "events", "list")
     assert result.returncode == 5
-    assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9 after 4 retries: ")
+    assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9 after 5 retries: ")
     assert result.stderr.count("\n") == 2  # error + hint
 
 

@@ -202,9 +202,9 @@ def test_retries_are_bounded() -> None:
     with client(handler) as api:
         with pytest.raises(ConnectError) as caught:
             api.list_events()
-    assert len(calls) == 5
+    assert len(calls) == 6
     assert caught.value.message == (
-        "events: http://inngest.test kept failing after 4 retries: HTTP 503: Unable to query events"
+        "events: http://inngest.test kept failing after 5 retries: HTTP 503: Unable to query events"
     )
     assert caught.value.exit_code == 5
 
@@ -216,7 +216,7 @@ def test_network_errors_are_retried_then_reported() -> None:
     with client(handler) as api:
         with pytest.raises(ConnectError) as caught:
             api.get_run(ULID)
-    assert caught.value.message.startswith("cannot reach http://inngest.test after 4 retries:")
+    assert caught.value.message.startswith("cannot reach http://inngest.test after 5 retries:")
 
 
 def test_retry_after_is_honoured() -> None:
@@ -318,3 +318,61 @@ def test_total_limits_what_is_asked_for(run_server: Any) -> None:
     assert len(events) == 55
     limits = [q["limit"][0] for q in server.state()["queries"]]
     assert limits == ["55", "4"]  # the server clamps the first to 51
+
+
+# -- run operations: what is retried --------------------------------------------------------
+
+
+def _request() -> Any:
+    from inngest_cli.restmodel import CancellationRequest
+
+    return CancellationRequest("my-app", "my-app-sync", started_before=now_ms() - 1000)
+
+
+def test_a_create_that_timed_out_is_not_retried() -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with client(handler) as api:
+        with pytest.raises(ConnectError) as caught:
+            api.create_cancellation(_request())
+    assert len(calls) == 1
+    assert caught.value.message == (
+        "function my-app-sync: http://inngest.test: ReadTimeout: timed out "
+        "(not retried: it may have been applied)"
+    )
+
+
+def test_a_create_that_could_not_connect_is_retried() -> None:
+    answers: list[Any] = ["refuse", ok({"id": ULID})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if answer == "refuse":
+            raise httpx.ConnectError("connection refused", request=request)
+        assert isinstance(answer, httpx.Response)
+        return answer
+
+    with client(handler) as api:
+        assert api.create_cancellation(_request()) == {"id": ULID}
+    assert answers == []
+
+
+def test_cancel_run_accepts_the_empty_200_and_rejects_html() -> None:
+    with client(lambda r: httpx.Response(200, content=b"")) as api:
+        api.cancel_run(ULID)
+    page = b"<!doctype html><html>Inngest dev server</html>"
+    with client(lambda r: httpx.Response(200, content=page)) as api:
+        with pytest.raises(RemoteError) as caught:
+            api.cancel_run(ULID)
+    assert caught.value.message.startswith(f"run {ULID}: HTTP 200 but not an Inngest REST API")
+
+
+def test_app_functions_reads_a_bare_array_or_an_envelope() -> None:
+    with client(lambda r: reply(200, [{"id": "f"}])) as api:
+        assert api.app_functions("a") == [{"id": "f"}]
+    with client(lambda r: ok([{"id": "g"}])) as api:
+        assert api.app_functions("a") == [{"id": "g"}]

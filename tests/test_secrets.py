@@ -133,7 +133,11 @@ def test_send_to_an_echoing_server(echo_server: Any, tmp_path: Path, echo: str,
                  input=ndjson_events(3))
     assert result.returncode == ECHOES[echo][0], result.stderr
     assert_reached(result)
-    assert failed.read_text().count("\n") == 3  # each event, with the reason it failed
+    # With a checkpoint, events the server may have stored or never got wait for the rerun
+    # (they stay out of --failed-out); those it refused are written there. Both files are
+    # read for the key either way.
+    assert checkpoint.exists() and failed.exists()
+    assert failed.read_text().count("\n") <= 3
     assert_clean(*(path.read_text() for path in (checkpoint, failed) if path.exists()))
 
 

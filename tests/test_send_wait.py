@@ -137,8 +137,27 @@ def test_wait_against_cloud_needs_a_signing_key_before_sending() -> None:
     assert result.returncode == 2
     assert result.stderr == (
         "error: --wait reads runs through the REST API, which needs a signing key\n"
-        "hint: set INNGEST_SIGNING_KEY (the signing key of the environment the events go to)\n"
+        "hint: set INNGEST_SIGNING_KEY or pass --signing-key (the signing key of the environment "
+        "the events go to)\n"
     )
+
+
+SIGNING_KEY = "signkey-test-" + "ab" * 32
+
+
+def test_signing_key_flag_authenticates_the_reads_of_wait(run_server: Any) -> None:
+    import hashlib
+
+    server = run_server("--run-delay", "0.2", "--signing-key", SIGNING_KEY)
+    refused = send_wait(server.url, "--name", "test/ok", "-o", "ids")
+    assert refused.returncode == 3
+    assert refused.stderr.splitlines()[-1] == "hint: set INNGEST_SIGNING_KEY or pass --signing-key"
+    result = send_wait(server.url, "--name", "test/ok", "-o", "ids", "--signing-key", SIGNING_KEY)
+    assert result.returncode == 0, result.stderr
+    assert len(lines(result.stderr, r"test/ok .* Completed")) == 1
+    hashed = hashlib.sha256(bytes.fromhex("ab" * 32)).hexdigest()
+    assert server.state()["auth"][-1] == f"Bearer {hashed}"
+    assert SIGNING_KEY not in result.stderr + result.stdout
 
 
 # -- export and replay --------------------------------------------------------------------

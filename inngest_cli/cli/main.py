@@ -31,7 +31,13 @@ COMMANDS = {
         "app",
         "List, inspect and follow events, and the function runs they triggered.",
     ),
-    "runs": Lazy("inngest_cli.cli.runs", "app", "Inspect function runs."),
+    "runs": Lazy("inngest_cli.cli.runs", "app", "Inspect and cancel function runs."),
+    "functions": Lazy("inngest_cli.cli.functions", "app", "List an app's functions."),
+    "cancellations": Lazy(
+        "inngest_cli.cli.cancellations",
+        "app",
+        "Cancel a function's runs in bulk; list and delete bulk cancellations.",
+    ),
     "config": Lazy(
         "inngest_cli.cli.config_cmd",
         "app",

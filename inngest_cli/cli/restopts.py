@@ -87,26 +87,28 @@ class Connection:
     dev: bool = False
     verbose: bool = False
 
-    def open(self) -> RestAPI:
+    def config(self) -> APIConfig:
         from inngest_cli.config import resolve_api
 
-        config = resolve_api(
+        return resolve_api(
             signing_key=self.signing_key,
             env=self.env,
             dev="1" if self.dev else None,
             api_url=self.api_url,
         )
-        return open_api(config, verbose=self.verbose)
+
+    def open(self) -> RestAPI:
+        return open_api(self.config(), verbose=self.verbose)
 
 
 def open_api(config: APIConfig, *, verbose: bool = False) -> RestAPI:
     """A client for ``config`` as the global flags ask: requests traced on stderr with
     --verbose, TLS certificates not verified with --insecure."""
-    from inngest_cli.cli.console import settings, stderr_line
+    from inngest_cli.cli.console import print_warning, settings, stderr_line
     from inngest_cli.restapi import RestAPI
 
     trace = stderr_line if verbose or settings.verbose else None
-    return RestAPI(config, trace=trace, verify=not settings.insecure)
+    return RestAPI(config, trace=trace, verify=not settings.insecure, notice=print_warning)
 
 
 def output_format(

@@ -1,8 +1,9 @@
-"""`inngest-cli runs get`: one function run, read through the REST API."""
+"""`inngest-cli runs get|cancel|jobs`: one function run through the REST API: read it, cancel
+it, see its queued jobs."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,11 +18,12 @@ from inngest_cli.cli.restopts import (
     check_id,
     output_format,
 )
+from inngest_cli.cli.runops import DryRun, Yes
 from inngest_cli.errors import ExitCode
 
 app = typer.Typer(
     name="runs",
-    help="Inspect function runs.",
+    help="Inspect and cancel function runs.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -51,4 +53,125 @@ def get_run(
     with Connection(api_url, signing_key, env, dev, verbose).open() as api:
         run = api.get_run(run_id)
     render.one(run, fmt, render.run_detail, "run_id")
+    return int(ExitCode.OK)
+
+
+CANCEL_HELP = """Cancel function runs, one line per run: cancelled, already finished (a finished run
+is left as it was), or not found (exit 4).
+
+Cancelling more than one run asks for confirmation on a terminal and needs --yes otherwise."""
+CANCEL_EPILOG = """\b
+Examples:
+  inngest-cli runs cancel 01JQDAE5B6R2C9XK7M2YV3TQ4N
+  inngest-cli events runs 01JQDAE4RQF8MBCR55T5AK4KXS -o ids | xargs inngest-cli runs cancel --yes
+"""
+
+
+@app.command("cancel", help=CANCEL_HELP, epilog=CANCEL_EPILOG)
+def cancel_runs(
+    run_ids: Annotated[
+        list[str], typer.Argument(metavar="RUN_ID...", help="The IDs of the runs to cancel.")
+    ],
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    output: Output = None,
+    api_url: ApiUrl = None,
+    signing_key: SigningKey = None,
+    env: Env = None,
+    dev: Dev = False,
+    verbose: Verbose = False,
+) -> int:
+    from inngest_cli.cli import render, runops
+    from inngest_cli.cli.console import Stdout, print_error
+
+    fmt = output_format(output)
+    ids = list(dict.fromkeys(check_id(run_id, "RUN_ID") for run_id in run_ids))
+    conn = Connection(api_url, signing_key, env, dev, verbose)
+    if dry_run:
+        origin = conn.config().origin
+        runops.dry_run([("DELETE", f"{origin}/v1/runs/{run_id}", None) for run_id in ids], fmt)
+        return int(ExitCode.OK)
+    if len(ids) > 1:
+        runops.confirm(
+            f"Cancel {len(ids)} runs on {conn.config().origin}?", yes=yes, command="runs cancel"
+        )
+    results: list[dict[str, Any]] = []
+    with conn.open() as api:
+        for run_id in ids:
+            result = _cancel(api, run_id)
+            results.append(result)
+            if fmt == "ndjson":
+                render.write_json(result)
+            elif fmt == "ids" and result["result"] == "cancelled":
+                Stdout.write(run_id + "\n")
+    if fmt == "table":
+        runops.cancel_table(results)
+    elif fmt == "json":
+        render.write_json(results)
+    missing = [r["run_id"] for r in results if r["result"] == "not_found"]
+    if not missing:
+        return int(ExitCode.OK)
+    if len(missing) == 1:
+        print_error(f"run {missing[0]} not found")
+    else:
+        print_error(f"{len(missing)} of {len(results)} runs not found: {', '.join(missing)}")
+    return int(ExitCode.NOT_FOUND)
+
+
+def _cancel(api: Any, run_id: str) -> dict[str, Any]:
+    """Read the run, then cancel it unless it has finished: the server answers a cancel of a
+    finished run with the same 200 and leaves it as it was. (A run that finishes between the two
+    requests is reported as cancelled.)"""
+    from inngest_cli.errors import NotFoundError
+    from inngest_cli.restmodel import is_terminal, status
+
+    try:
+        run = api.get_run(run_id)
+        if is_terminal(run):
+            return {"run_id": run_id, "result": "already_finished", "status": status(run)}
+        api.cancel_run(run_id)
+    except NotFoundError:
+        return {"run_id": run_id, "result": "not_found", "status": None}
+    return {"run_id": run_id, "result": "cancelled", "status": status(run)}
+
+
+JOBS_HELP = """Show a run's queued jobs (at most 10): kind, when, attempt, queue position.
+
+-o json and -o ndjson give the jobs as the API returns them. A finished run has none."""
+JOBS_EPILOG = """\b
+Example:
+  inngest-cli runs jobs 01JQDAE5B6R2C9XK7M2YV3TQ4N
+"""
+
+
+@app.command("jobs", help=JOBS_HELP, epilog=JOBS_EPILOG)
+def run_jobs(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The run's ID.")],
+    output: Output = None,
+    api_url: ApiUrl = None,
+    signing_key: SigningKey = None,
+    env: Env = None,
+    dev: Dev = False,
+    verbose: Verbose = False,
+) -> int:
+    from inngest_cli.cli import render, runops
+    from inngest_cli.cli.console import Stdout, info
+
+    fmt = output_format(output)
+    run_id = check_id(run_id, "RUN_ID")
+    with Connection(api_url, signing_key, env, dev, verbose).open() as api:
+        jobs = api.run_jobs(run_id)
+    if fmt == "table":
+        if jobs:
+            runops.jobs_table(jobs)
+        else:
+            info(f"no queued jobs for run {run_id} (a finished run has none)")
+    elif fmt == "json":
+        render.write_json(jobs)
+    else:
+        for job in jobs:
+            if fmt == "ids":
+                Stdout.write(runops.job_id(job) + "\n")
+            else:
+                render.write_json(job)
     return int(ExitCode.OK)

@@ -338,6 +338,16 @@ def send(
             rich_help_panel=_RUNS,
         ),
     ] = 300.0,
+    signing_key: Annotated[
+        str | None,
+        typer.Option(
+            "--signing-key",
+            help="Signing key for --wait's reads of the REST API [env: INNGEST_SIGNING_KEY; "
+            "INNGEST_SIGNING_KEY_FALLBACK is tried once on 401/403].",
+            rich_help_panel=_RUNS,
+            show_default=False,
+        ),
+    ] = None,
     event_key: Annotated[
         str | None,
         typer.Option(
@@ -445,7 +455,9 @@ def send(
     )
     from inngest_cli.cli.sendwait import waiter_for
 
-    waiter = waiter_for(wait, wait_timeout, config, env=env, dev=dev, dry_run=dry_run)
+    waiter = waiter_for(
+        wait, wait_timeout, config, env=env, dev=dev, dry_run=dry_run, signing_key=signing_key
+    )
     from inngest_cli.batching import Limits
     from inngest_cli.payload import Event, Failure, Shaping, finish_event, shape_records
 

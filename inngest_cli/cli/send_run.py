@@ -138,7 +138,7 @@ def send(
     collect: Any = None,
 ) -> int:
     from inngest_cli.cli.console import info as note
-    from inngest_cli.cli.console import settings, stderr_line
+    from inngest_cli.cli.console import print_warning, settings, stderr_line
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.errors import LocalWriteError
@@ -209,6 +209,7 @@ def send(
         connections=concurrency,
         trace=trace,
         verify=not settings.insecure,
+        notice=print_warning,
     ) as api:
         sender = Sender(
             api,

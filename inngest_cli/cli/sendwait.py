@@ -31,13 +31,14 @@ def waiter_for(
     env: str | None,
     dev: bool,
     dry_run: bool,
+    signing_key: str | None = None,
 ) -> RunWaiter | None:
     """A RunWaiter for `send --wait` (None without --wait); usage errors come before sending."""
     if not wait:
         return None
     if dry_run:
         raise UsageError("--wait cannot be combined with --dry-run: nothing is sent")
-    return RunWaiter(rest_config(event_config, env, dev), timeout)
+    return RunWaiter(rest_config(event_config, env, dev, signing_key), timeout)
 
 
 def tee(
@@ -54,19 +55,22 @@ def tee(
     return both
 
 
-def rest_config(event_config: EventAPIConfig, env: str | None, dev: bool) -> APIConfig:
+def rest_config(
+    event_config: EventAPIConfig, env: str | None, dev: bool, signing_key: str | None = None
+) -> APIConfig:
     """The REST API to read runs from. In dev mode, unless INNGEST_API_BASE_URL or
     INNGEST_BASE_URL say otherwise, that is where the events went: a Dev Server (or `serve`)
     answers both on one port."""
     from inngest_cli.config import CLOUD_API, DEFAULT, resolve_api
 
-    config = resolve_api(env=env, dev="1" if dev else None)
+    config = resolve_api(signing_key=signing_key, env=env, dev="1" if dev else None)
     if config.dev and config.sources.get("origin") in (DEFAULT, config.sources.get("dev")):
         config = replace(config, origin=event_config.origin)
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:
         raise UsageError(
             "--wait reads runs through the REST API, which needs a signing key",
-            hint="set INNGEST_SIGNING_KEY (the signing key of the environment the events go to)",
+            hint="set INNGEST_SIGNING_KEY or pass --signing-key (the signing key of the "
+            "environment the events go to)",
         )
     return config
 

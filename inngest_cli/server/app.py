@@ -509,6 +509,10 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[0] == "v1":
             if self.server.auth and not self.server.auth.allows(self.headers.get("Authorization")):
                 return self._reply(401, _AUTH_FAILED, _TEXT)
+            answer = rest.run_operations(method, [unquote(p) for p in parts[1:]], body,
+                                         self.server.store)
+            if answer is not None:
+                return self._reply(*answer)
             return self._v1(method, [unquote(p) for p in parts[1:]], query)
         return self._reply(404, _NOT_FOUND, _TEXT)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import hmac
+import json
 import re
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -17,7 +18,9 @@ from typing import Any
 
 import orjson
 
-from inngest_cli.server.store import EventRow, RunRow
+from inngest_cli.ids import new_ulid
+from inngest_cli.restmodel import CancellationRequest
+from inngest_cli.server.store import CancellationRow, EventRow, FunctionRow, RunRow, Store
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 DEV_ENV_ID = "00000000-0000-4000-b000-000000000000"  # runs' environment_id in dev/self-hosted
@@ -208,3 +211,160 @@ class SigningKeyAuth:
             return False
         token = _strip_prefix(header[7:]).encode("utf-8", "surrogateescape")
         return any(hmac.compare_digest(token, accepted) for accepted in self._accepted)
+
+
+# -- run operations (DELETE /v1/runs/{id}, jobs, app functions, bulk cancellations) -----------
+
+Answer = tuple[int, bytes, str | None, tuple[tuple[str, str], ...]]
+"""(status, body, Content-Type, extra headers): what the HTTP layer sends back."""
+
+_JSON = "application/json"
+_GO_ZERO_TIME = "0001-01-01T00:00:00Z"
+_ZERO_TIME_MS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _MS
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})",
+                      re.ASCII)
+_INVALID_REQUEST = "Invalid cancellation request"
+
+
+class _Invalid(Exception):
+    """The cancellation body does not decode (Go's json.Decoder would fail)."""
+
+
+def run_operations(method: str, parts: list[str], body: bytes, store: Store) -> Answer | None:
+    """Answer the run-operation routes for the path segments after ``/v1``; None for any other
+    path.  serve runs no functions, so there are no queued jobs, and apps' functions exist only
+    when something stored them; cancellations are kept (not evaluated: no run ever starts)."""
+    if len(parts) == 2 and parts[0] == "runs" and parts[1]:
+        if method == "DELETE":
+            return _cancel_run(parts[1], store)
+        return None if method == "GET" else _not_allowed("GET, DELETE")
+    if len(parts) == 3 and parts[0] == "runs" and parts[1] and parts[2] == "jobs":
+        return _run_jobs(parts[1], store) if method == "GET" else _not_allowed("GET")
+    if len(parts) == 3 and parts[0] == "apps" and parts[1] and parts[2] == "functions":
+        if method != "GET":
+            return _not_allowed("GET")
+        functions = [function_object(row) for row in store.app_functions(parts[1])]
+        return 200, go_json(functions), _JSON, ()
+    if parts == ["cancellations"]:
+        if method == "POST":
+            return _create_cancellation(body, store)
+        if method == "GET":
+            cancellations = [cancellation_object(row) for row in store.list_cancellations()]
+            return 200, envelope(cancellations), _JSON, ()
+        return _not_allowed("GET, POST")
+    if len(parts) == 2 and parts[0] == "cancellations" and parts[1]:
+        if method != "DELETE":
+            return _not_allowed("DELETE")
+        if parse_ulid(parts[1]) is None:
+            return _error(400, "Invalid cancellation ID")
+        if not store.delete_cancellation(parts[1].upper()):
+            return _error(404, "Cancellation not found")
+        return 200, envelope({"ok": True}), _JSON, ()
+    return None
+
+
+def _not_allowed(allow: str) -> Answer:
+    return 405, b"", None, (("Allow", allow),)
+
+
+def _error(status: int, message: str) -> Answer:
+    return status, error_body(message, status), _JSON, ()
+
+
+def _cancel_run(ident: str, store: Store) -> Answer:
+    run_id = parse_ulid(ident)
+    if run_id is None:
+        return _error(400, f"Invalid run ID: {ident}")
+    # Inngest answers 200 and changes nothing for a run that has already finished.
+    if store.cancel_run(run_id, time.time_ns() // 1_000_000) is None:
+        return _error(404, f"Unable to load function run: {run_id}")
+    return 200, b"", _JSON, ()
+
+
+def _run_jobs(ident: str, store: Store) -> Answer:
+    run_id = parse_ulid(ident)
+    if run_id is None:
+        return _error(400, f"Invalid run ID: {ident}")
+    if store.get_run(run_id) is None:  # sic: a 500 that echoes the raw path segment
+        return _error(500, f"Unable to load function run: {ident}")
+    return 200, envelope([], 5), _JSON, (("Cache-Control", "private, max-age=5"),)
+
+
+def _create_cancellation(body: bytes, store: Store) -> Answer:
+    try:
+        request = decode_cancellation(body)
+    except _Invalid:
+        return _error(400, _INVALID_REQUEST)
+    problems = request.problems(time.time_ns() // 1_000_000)
+    if problems:
+        return _error(400, "\n".join(problems))
+    function = store.function_by_slug(request.function_id)  # app_id is not checked, as in OSS
+    if function is None:
+        return _error(404, "function not found")
+    internal_id, app_id, _app_name, slug = function[:4]
+    row: CancellationRow = (new_ulid(), time.time_ns() // 1_000_000, app_id, internal_id, slug,
+                            request.started_after, request.started_before or 0,
+                            request.if_expression)
+    store.insert_cancellation(row)
+    return 200, envelope(cancellation_object(row)), _JSON, ()
+
+
+def decode_cancellation(body: bytes) -> CancellationRequest:
+    """The request as Go's decoder reads it: the first JSON value, keys matched without regard
+    to case, unknown keys ignored, ``null`` for "not given"; times strictly RFC 3339."""
+    text = body.decode("utf-8", "replace").lstrip()
+    try:
+        value, _end = json.JSONDecoder().raw_decode(text)
+    except ValueError:
+        raise _Invalid from None
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise _Invalid
+    fields = {key.lower(): item for key, item in value.items()}
+    return CancellationRequest(
+        app_id=_string(fields.get("app_id")) or "",
+        function_id=_string(fields.get("function_id")) or "",
+        started_before=_time(fields.get("started_before")),
+        started_after=_time(fields.get("started_after")),
+        if_expression=_string(fields.get("if")),
+    )
+
+
+def _string(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _Invalid
+
+
+def _time(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise _Invalid
+    ms = parse_time(value)
+    if ms is None:
+        raise _Invalid
+    return None if ms == _ZERO_TIME_MS else ms
+
+
+def function_object(row: FunctionRow) -> dict[str, Any]:
+    internal_id, app_id, _app_name, slug, name, config, created_at = row
+    return {"internal_id": internal_id, "env_id": NIL_UUID, "app_id": app_id, "id": slug,
+            "name": name, "config": orjson.Fragment(config), "created_at": rfc3339_ms(created_at),
+            "archived_at": _GO_ZERO_TIME}
+
+
+def cancellation_object(row: CancellationRow) -> dict[str, Any]:
+    cancellation_id, created_at, app_id, function_internal_id, slug, after, before, expr = row
+    obj: dict[str, Any] = {
+        "created_at": rfc3339_ms(created_at), "name": None, "id": cancellation_id,
+        "account_id": NIL_UUID, "environment_id": DEV_ENV_ID, "app_id": app_id,
+        "function_internal_id": function_internal_id, "function_id": slug,
+        "started_after": None if after is None else rfc3339_ms(after),
+        "started_before": rfc3339_ms(before),
+    }
+    if expr is not None:
+        obj["if"] = expr
+    obj.update({"kind": "bulk_run", "cause": "API", "queue_name": None})
+    return obj

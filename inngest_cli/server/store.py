@@ -1,4 +1,5 @@
-"""SQLite storage for `inngest-cli serve`: events now, function runs later.
+"""SQLite storage for `inngest-cli serve`: events, function runs, apps' functions and bulk
+cancellations.
 
 Events are clustered by internal_id (``WITHOUT ROWID``), with one index on (name, internal_id).
 There is deliberately no index on ``received_at``: the window query below does not need one, and
@@ -60,6 +61,31 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE INDEX IF NOT EXISTS runs_event_id ON runs (event_id, run_id);
 
+-- Apps' functions: nothing registers them yet (serve runs no functions), read by
+-- GET /v1/apps/{app}/functions and by POST /v1/cancellations to resolve a function.
+CREATE TABLE IF NOT EXISTS functions (
+    internal_id TEXT PRIMARY KEY,      -- UUID
+    app_id      TEXT NOT NULL,         -- the app's internal UUID
+    app_name    TEXT NOT NULL,         -- the name the SDK registered the app under
+    slug        TEXT NOT NULL,         -- the function's ID as the API shows it
+    name        TEXT NOT NULL,
+    config      TEXT NOT NULL DEFAULT '{}',  -- JSON
+    created_at  INTEGER NOT NULL       -- ms
+);
+CREATE INDEX IF NOT EXISTS functions_app ON functions (app_name, internal_id);
+
+-- Bulk cancellations (POST/GET /v1/cancellations, DELETE /v1/cancellations/{id}).
+CREATE TABLE IF NOT EXISTS cancellations (
+    id                   TEXT PRIMARY KEY,  -- ULID
+    created_at           INTEGER NOT NULL,  -- ms
+    app_id               TEXT NOT NULL,     -- the app's internal UUID
+    function_internal_id TEXT NOT NULL,
+    function_id          TEXT NOT NULL,     -- the function's slug
+    started_after        INTEGER,           -- ms, NULL for no lower bound
+    started_before       INTEGER NOT NULL,  -- ms
+    expression           TEXT               -- the `if` CEL expression, NULL when none
+);
+
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -68,6 +94,10 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('min_skew_ms', 0), ('max_skew_ms
 """
 
 _SET_META = "UPDATE meta SET value = ? WHERE key = ?"
+_FUNCTION_COLUMNS = "internal_id, app_id, app_name, slug, name, config, created_at"
+_CANCELLATION_COLUMNS = ("id, created_at, app_id, function_internal_id, function_id, "
+                         "started_after, started_before, expression")
+_TERMINAL = ("Completed", "Failed", "Cancelled", "Overflowed", "Skipped")
 _EVENT_COLUMNS = "internal_id, received_at, name, id, data, user, ts, v"
 _RUN_COLUMNS = ("run_id, run_started_at, function_id, function_version, event_id, batch_id, "
                 "original_run_id, cron, status, ended_at, output")
@@ -79,6 +109,14 @@ RunRow = tuple[str, int, str, int, str, str | None, str | None, str | None, str,
                str | None]
 """(run_id, run_started_at, function_id, function_version, event_id, batch_id, original_run_id,
 cron, status, ended_at, output)."""
+
+
+FunctionRow = tuple[str, str, str, str, str, str, int]
+"""(internal_id, app_id, app_name, slug, name, config, created_at)."""
+
+CancellationRow = tuple[str, int, str, str, str, int | None, int, str | None]
+"""(id, created_at, app_id, function_internal_id, function_id, started_after, started_before,
+expression)."""
 
 
 class StoreError(Exception):
@@ -192,6 +230,51 @@ class Store:
             except sqlite3.Error as error:
                 raise StoreError(f"cannot store run: {error}") from error
 
+    def cancel_run(self, run_id: str, ended_at: int) -> bool | None:
+        """Mark a run Cancelled unless it has finished; None for an unknown run, else whether
+        it was cancelled now (False: it had already finished, and is left as it was)."""
+        with self._lock:
+            try:
+                if self._conn.execute("SELECT 1 FROM runs WHERE run_id = ?",
+                                      (run_id,)).fetchone() is None:
+                    return None
+                cursor = self._conn.execute(
+                    "UPDATE runs SET status = 'Cancelled', ended_at = ?"
+                    f" WHERE run_id = ? AND status NOT IN ({','.join('?' * len(_TERMINAL))})",
+                    (ended_at, run_id, *_TERMINAL))
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot cancel run: {error}") from error
+            return cursor.rowcount > 0
+
+    def insert_function(self, row: FunctionRow) -> None:
+        """Store or replace an app's function (for tests, until serve registers apps)."""
+        with self._lock:
+            try:
+                self._conn.execute(
+                    f"INSERT OR REPLACE INTO functions ({_FUNCTION_COLUMNS})"
+                    " VALUES (?,?,?,?,?,?,?)", row)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot store function: {error}") from error
+
+    def insert_cancellation(self, row: CancellationRow) -> None:
+        with self._lock:
+            try:
+                self._conn.execute(
+                    f"INSERT INTO cancellations ({_CANCELLATION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                    row)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot store cancellation: {error}") from error
+
+    def delete_cancellation(self, cancellation_id: str) -> bool:
+        """Whether a cancellation with this ID existed (and is now gone)."""
+        with self._lock:
+            try:
+                cursor = self._conn.execute("DELETE FROM cancellations WHERE id = ?",
+                                            (cancellation_id,))
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot delete cancellation: {error}") from error
+            return cursor.rowcount > 0
+
     # -- reads -----------------------------------------------------------------------------
 
     def list_events(self, query: EventQuery) -> list[EventRow]:
@@ -238,6 +321,25 @@ class Store:
                 f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,)
             ).fetchone()
             return row
+
+    def app_functions(self, app_name: str) -> list[FunctionRow]:
+        """The functions of the app registered as ``app_name`` (exact match), by internal_id."""
+        with self._lock:
+            return self._conn.execute(
+                f"SELECT {_FUNCTION_COLUMNS} FROM functions WHERE app_name = ?"
+                " ORDER BY internal_id", (app_name,)).fetchall()
+
+    def function_by_slug(self, slug: str) -> FunctionRow | None:
+        with self._lock:
+            row: FunctionRow | None = self._conn.execute(
+                f"SELECT {_FUNCTION_COLUMNS} FROM functions WHERE slug = ?"
+                " ORDER BY internal_id LIMIT 1", (slug,)).fetchone()
+            return row
+
+    def list_cancellations(self) -> list[CancellationRow]:
+        with self._lock:
+            return self._conn.execute(
+                f"SELECT {_CANCELLATION_COLUMNS} FROM cancellations ORDER BY id").fetchall()
 
     def count_events(self) -> int:
         with self._lock:
