@@ -69,7 +69,7 @@ def test_a_proxy_that_is_down_is_named(serve: ServeProcess) -> None:
     assert sent.returncode == 5
     assert sent.stderr.splitlines()[-1] == (
         "error: could not reach the Event API after 2 attempts: cannot reach the proxy "
-        "http://me:****@127.0.0.1:9 (from HTTP_PROXY): ConnectError: [Errno 111] "
+        "http://****@127.0.0.1:9 (from HTTP_PROXY): ConnectError: [Errno 111] "
         "Connection refused"
     )
     assert "secretpw" not in sent.stderr

@@ -174,7 +174,7 @@ def test_rest_retries_against_a_5xx_echo(echo_server: Any) -> None:
     server = echo_server("--status", "502", "--style", "text")
     result = run("--verbose", "events", "list", "--api-url", server.url, "-o", "ndjson")
     assert result.returncode == 5
-    assert "kept failing after 4 retries: HTTP 502" in result.stderr
+    assert "kept failing after 5 retries: HTTP 502" in result.stderr
 
 
 @pytest.mark.parametrize("flags", FLAGS)
