@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from inngest_cli.checkpoint import Checkpoint
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput
     from inngest_cli.config import EventAPIConfig
-    from inngest_cli.inputs import Record
     from inngest_cli.payload import Event, Failure, Shaping
     from inngest_cli.sender import Sender, Stats
 
@@ -37,13 +36,6 @@ def open_source(path: str, stack: ExitStack) -> tuple[str, IO[bytes]]:
         return path, stack.enter_context(open(path, "rb"))  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def records(sources: list[tuple[str, IO[bytes]]], fmt: str) -> Iterator[Record]:
-    from inngest_cli.inputs import read_records
-
-    for source, handle in sources:
-        yield from read_records(handle, source, fmt)  # type: ignore[arg-type]
 
 
 def total_size(paths: list[str]) -> int | None:
