@@ -91,21 +91,26 @@ def plain_events(
     first: int,
     limit: int,
     exact: Callable[[int, bytes], Event | Failure | None],
+    text: bytes | None = None,
 ) -> list[Event | Failure]:
     """The results of ``lines`` (line numbers from ``first``): plain events built here, every
-    other line through ``exact(number, raw)`` (None for a blank line), in input order."""
+    other line through ``exact(number, raw)`` (None for a blank line), in input order.
+    ``text``, when given, holds every line but the first (`Lines.text`)."""
     stripped = [raw.strip() for raw in lines]
     try:
         decoded: list[_Plain | None] = [_decode(line) for line in stripped]
     except (msgspec.DecodeError, RecursionError):
         decoded = [_decoded(line) for line in stripped]
-    # Screens, for the whole run at once; a run that fails one is screened line by line.
-    joined = b"\n".join(stripped)
+    # Screens, on the read the lines came in (the first line may have begun in an earlier one);
+    # a run that fails one is screened line by line.
+    if text is None:
+        text = b"\n".join(stripped)
+    head = stripped[0] if stripped else b""
     checks = [
         check
         for check, alarm in (
-            (_bad_utf8, _bad_utf8(joined)),
-            (_beyond_double, _beyond_double(joined)),
+            (_bad_utf8, _bad_utf8(text) or _bad_utf8(head)),
+            (_beyond_double, _beyond_double(text) or _beyond_double(head)),
             (_deep, max(map(len, stripped), default=0) > DEEP),
         )
         if alarm

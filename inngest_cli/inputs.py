@@ -116,6 +116,7 @@ class Lines:
     source: str
     first: int
     lines: list[bytes]
+    text: bytes | None = None  # the read all lines but the first came in (see line_chunks)
 
 
 def read_records(stream: IO[bytes], source: str, fmt: Format = "auto") -> Iterator[Record]:
@@ -153,19 +154,26 @@ def _ndjson_chunks(
     stream: IO[bytes], source: str, offset: int, first: bytes = b""
 ) -> Iterator[Record | Lines]:
     lineno = offset + 1  # the number of the next line
-    for lines in line_chunks(stream, first):
+    texts: list[bytes] = []
+    for lines in line_chunks(stream, first, texts):
         if isinstance(lines, int):
             yield too_large(source, lineno, lines)
             lineno += 1
         else:
-            yield Lines(source, lineno, lines)
+            yield Lines(source, lineno, lines, texts.pop() if texts else None)
             lineno += len(lines)
 
 
-def line_chunks(stream: IO[bytes], head: bytes = b"") -> Iterator[list[bytes] | int]:
+def line_chunks(
+    stream: IO[bytes], head: bytes = b"", texts: list[bytes] | None = None
+) -> Iterator[list[bytes] | int]:
     """The input's lines (without their newline) in order, a read at a time: one `list` per read,
     split in C rather than line by line. A line of ``HARD_MAX_RECORD`` bytes or more is never
     held: it comes as an `int`, its size (newline included), in its place.
+
+    With ``texts``, each list's read is put there before the list is yielded: bytes that hold
+    all its lines but the first (which may have begun in earlier reads), for checks that are
+    cheaper on one buffer than line by line.
 
     Reads with `read1`, which returns what is available, so a live input (a pipe that has not
     ended) yields each line as soon as it is complete. ``head`` is input already consumed.
@@ -197,6 +205,8 @@ def line_chunks(stream: IO[bytes], head: bytes = b"") -> Iterator[list[bytes] | 
             elif len(lines[0]) >= HARD_MAX_RECORD or len(chunk) >= HARD_MAX_RECORD:
                 yield from _sized(lines)  # only a joined first line or a big head can be
             else:
+                if texts is not None:
+                    texts.append(chunk[: len(chunk) - len(tail)])
                 yield lines
         chunk = b""
         if tail:

@@ -226,4 +226,6 @@ def shape_lines(chunk: Lines, shaping: Shaping) -> list[Event | Failure]:
         record = line_record(source, number, raw)
         return None if record is None else shape_record(record, shaping)
 
-    return plain_events(chunk.lines, source, chunk.first, shaping.max_event_bytes, exact)
+    return plain_events(
+        chunk.lines, source, chunk.first, shaping.max_event_bytes, exact, chunk.text
+    )

@@ -283,3 +283,20 @@ def test_shape_lines_with_name_shaping_is_the_exact_path() -> None:
     shaping = Shaping(name="app/rec", id_field="k")
     chunk = inputs.Lines("src", 1, [b'{"k":"a","v":1}', b"", b'{"v":2}', b"[1]"])
     assert shape_lines(chunk, shaping) == exact(chunk.lines, 1, shaping)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lines, max_size=10), st.integers(1, 64), st.lists(st.integers(1, 50), max_size=3))
+@example([b'{"name":"app/a","data":{"n":1e400}}'] * 3, 27, [])  # "1e4|00" across two reads
+@example([b'{"name":"app/a","data":{"s":"\xc3\xa9"}}', b'{"name":"app/b"}'], 34, [])
+def test_shape_sources_agrees_with_records_whatever_the_reads(
+    chunk: list[bytes], size: int, reads: list[int]
+) -> None:
+    """Screens run on each read's bytes: a value cut by a read boundary is still caught."""
+    data = b"\n".join(chunk) + b"\n"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inputs, "CHUNK", size)
+        stream = io.BufferedReader(Trickle(data, reads), buffer_size=size)
+        got = list(shape_sources([("src", stream)], "ndjson", SHAPING))
+    want = [shape_record(r, SHAPING) for r in read_records(io.BytesIO(data), "src", "ndjson")]
+    assert got == want
