@@ -116,6 +116,7 @@ class Sender:
         on_failure: Callable[[Failure], None],
         on_progress: Callable[[Stats], None] | None = None,
         on_settled: Callable[[Item], None] | None = None,
+        on_accepted_batch: Callable[[list[Event], list[str]], None] | None = None,
     ) -> None:
         self.api = api
         self.options = options
@@ -123,6 +124,8 @@ class Sender:
         self.on_failure = on_failure
         self.on_progress = on_progress
         self.on_settled = on_settled  # the last item of each settled batch (for checkpoints)
+        # A batch all of whose items were accepted in one request, in one call (else on_accepted)
+        self.on_accepted_batch = on_accepted_batch
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
@@ -218,13 +221,16 @@ class Sender:
             self.stats.unconfirmed += sum(isinstance(i, Event) for i in delivered.items)
             return
         if delivered.ids is not None:
-            ids = iter(delivered.ids)
-            accepted = self.on_accepted
-            for item in delivered.items:
-                if isinstance(item, Failure):
-                    self._report(item)
-                else:
-                    accepted(item, next(ids))
+            if self.on_accepted_batch is not None and len(delivered.ids) == len(delivered.items):
+                self.on_accepted_batch(delivered.items, delivered.ids)  # type: ignore[arg-type]
+            else:
+                ids = iter(delivered.ids)
+                accepted = self.on_accepted
+                for item in delivered.items:
+                    if isinstance(item, Failure):
+                        self._report(item)
+                    else:
+                        accepted(item, next(ids))
             self.stats.sent += len(delivered.ids)
             self._settled(delivered)
             return

