@@ -18,6 +18,7 @@ that the sink stored exactly the number of events sent. Nothing leaves 127.0.0.1
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import random
 import re
@@ -124,6 +125,7 @@ class Result:
     events: int
     seconds: float
     rss_mib: float
+    cpu: float = 0.0  # user + system seconds of the client process
 
     @property
     def rate(self) -> float:
@@ -166,8 +168,8 @@ class Sink:
         return count
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS MiB of that process)."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS MiB, CPU seconds of that process)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}
@@ -177,7 +179,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_one(
@@ -187,13 +189,13 @@ def run_one(
     if name == "curl":
         cfg = workdir / "curl-url.cfg"
         cfg.write_text(curl_cfg.read_text().replace("URL", f"{sink.url}/e/bench"))
-        seconds, rss = timed(["curl", "-K", str(cfg)])
+        seconds, rss, cpu = timed(["curl", "-K", str(cfg)])
     elif name == "sdk":
         script = workdir / "sdk_send.py"
         script.write_text(SDK_SCRIPT)
-        seconds, rss = timed([PY, str(script), str(path), sink.url])
+        seconds, rss, cpu = timed([PY, str(script), str(path), sink.url])
     else:
-        seconds, rss = timed(
+        seconds, rss, cpu = timed(
             [
                 PY,
                 "-m",
@@ -212,7 +214,7 @@ def run_one(
     stored = sink.stored()
     if stored != count:
         raise SystemExit(f"{name}: the sink stored {stored} events, expected {count}")
-    return Result(name, count, seconds, rss)
+    return Result(name, count, seconds, rss, cpu)
 
 
 def median(results: list[Result]) -> Result:
@@ -238,6 +240,9 @@ def main() -> None:
         help="serve: inngest-cli serve with SQLite (default); null: store nothing",
     )
     args = parser.parse_args()
+    # Bytecode for the package, as an installed one has (pip compiles at install); without it,
+    # every run under PYTHONDONTWRITEBYTECODE would compile the package from source first.
+    compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
     names = [n for n in args.clients.split(",") if not (args.skip_sdk and n == "sdk")]
     table: dict[int, dict[str, Result]] = {}
     for count in (int(s) for s in args.sizes.split(",")):
@@ -252,7 +257,8 @@ def main() -> None:
                     runs[name].append(result)
                     print(
                         f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
-                        f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB",
+                        f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB"
+                        f"  CPU {result.cpu:5.2f} s",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -262,7 +268,7 @@ def main() -> None:
     print(f"\nsink: {args.sink}, median of {args.rounds} round(s)")
     print(
         f"{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
-        f" {'cli/curl':>9} {'cli/sdk':>8}"
+        f" {'CPU s':>6} {'cli/curl':>9} {'cli/sdk':>8}"
     )
     for count, best in table.items():
         cli = best.get("cli")
@@ -273,7 +279,7 @@ def main() -> None:
                 extra += f" {cli.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
             print(
                 f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
-                f"{result.rss_mib:7.1f}Mi{extra}"
+                f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f}{extra}"
             )
     counts = sorted(table)
     if len(counts) > 1 and "cli" in names:

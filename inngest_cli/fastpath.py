@@ -131,7 +131,7 @@ def plain_events(
                 name
                 and (ts is None or ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS)
                 and len(line) <= limit
-                and name[:8].lower() != RESERVED_PREFIX
+                and (name[0] not in "iI" or name[:8].lower() != RESERVED_PREFIX)
             ):
                 append(Event(source, number, line, line, name, event.id))
                 continue

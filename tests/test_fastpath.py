@@ -59,7 +59,8 @@ def assert_agree(lines: list[bytes], shaping: Shaping = SHAPING) -> int:
 # -- generated events --------------------------------------------------------------------------
 
 names = st.one_of(
-    st.sampled_from(["app/a", "", "inngest/x", "INNGEST/x", "Inngest/", "inngest", "a" * 300]),
+    st.sampled_from(["app/a", "", "inngest/x", "INNGEST/x", "Inngest/", "inngest", "a" * 300,
+                     "\u0130nngest/x", "inngest\u212a/"]),
     st.text(max_size=12),
 )
 timestamps = st.one_of(
