@@ -10,9 +10,11 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
          (chunking is done before the clock starts: this is the floor for the sink)
   sdk    the official `inngest` SDK's `send_sync` in chunks of 1000 (a script reading the file)
   cli    `inngest-cli send FILE`
+  base   with --baseline PYTHON: the same send by `PYTHON -m inngest_cli` (another version)
 
-and prints throughput, ratios (cli/curl, cli/sdk) and each client's peak RSS. Every run checks
-that the sink stored exactly the number of events sent. Nothing leaves 127.0.0.1.
+interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk),
+peak RSS and CPU time (steadier than wall time on a busy machine). Every run checks that the sink
+stored exactly the number of events sent. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -183,7 +185,13 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
 
 
 def run_one(
-    name: str, count: int, path: Path, workdir: Path, curl_cfg: Path, sink_kind: str
+    name: str,
+    count: int,
+    path: Path,
+    workdir: Path,
+    curl_cfg: Path,
+    sink_kind: str,
+    baseline: str | None = None,
 ) -> Result:
     sink = Sink(workdir, sink_kind)
     if name == "curl":
@@ -197,7 +205,7 @@ def run_one(
     else:
         seconds, rss, cpu = timed(
             [
-                PY,
+                baseline if name == "base" else PY,
                 "-m",
                 "inngest_cli",
                 "send",
@@ -239,7 +247,15 @@ def main() -> None:
         default="serve",
         help="serve: inngest-cli serve with SQLite (default); null: store nothing",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="add a 'base' contender: `PYTHON -m inngest_cli send` (another checkout's venv), "
+        "to compare two versions side by side in one run",
+    )
     args = parser.parse_args()
+    if args.baseline:
+        args.clients += ",base"
     # Bytecode for the package, as an installed one has (pip compiles at install); without it,
     # every run under PYTHONDONTWRITEBYTECODE would compile the package from source first.
     compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
@@ -253,7 +269,9 @@ def main() -> None:
             runs: dict[str, list[Result]] = {name: [] for name in names}
             for _ in range(args.rounds):
                 for name in names:  # interleaved, so drift hits every contender alike
-                    result = run_one(name, count, path, workdir, curl_cfg, args.sink)
+                    result = run_one(
+                        name, count, path, workdir, curl_cfg, args.sink, args.baseline
+                    )
                     runs[name].append(result)
                     print(
                         f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
@@ -271,12 +289,11 @@ def main() -> None:
         f" {'CPU s':>6} {'cli/curl':>9} {'cli/sdk':>8}"
     )
     for count, best in table.items():
-        cli = best.get("cli")
         for name, result in best.items():
             extra = ""
-            if name == "cli" and cli is not None:
-                extra = f" {cli.rate / best['curl'].rate:8.2f}x" if "curl" in best else " " * 10
-                extra += f" {cli.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
+            if name in ("cli", "base"):  # base: the --baseline version, against the same floor
+                extra = f" {result.rate / best['curl'].rate:8.2f}x" if "curl" in best else " " * 10
+                extra += f" {result.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
             print(
                 f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
                 f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f}{extra}"
