@@ -170,11 +170,17 @@ class Sink:
         return count
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+def timed(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, float, float]:
     """Run ``cmd``; return (wall seconds, peak RSS MiB, CPU seconds of that process)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -217,7 +223,8 @@ def run_one(
                 "-q",
                 "-o",
                 "ids",
-            ]
+            ],
+            cwd=workdir if name == "base" else None,  # `-m` looks in the working directory first
         )
     stored = sink.stored()
     if stored != count:
