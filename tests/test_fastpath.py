@@ -364,3 +364,54 @@ def test_sender_reports_a_batch_in_one_call_only_when_all_of_it_was_accepted() -
     # (1, 2) in one call; (3, failure 4, 5), a batch with a failure in it, one by one, in order
     assert calls == [("batch", [1, 2]), ("one", [3]), ("failed", [4]), ("one", [5])]
     assert (stats.sent, stats.failed) == (4, 1)
+
+
+# -- a first line too large to read (issue #14) ------------------------------------------------
+
+
+GOOD_TWO = b'{"name":"test/good","data":{"seq":0}}\n{"name":"test/good","data":{"seq":1}}\n'
+
+
+def _huge_first_line(path: Path, size: int) -> None:
+    """A file whose first line is ``size`` bytes (newline included), then two events."""
+    head, tail = b'{"name":"app/huge","data":{"pad":"', b'"}}\n'
+    with open(path, "wb") as out:
+        out.write(head)
+        left = size - len(head) - len(tail)
+        block = b"x" * (1 << 20)
+        while left > 0:
+            out.write(block[: min(left, len(block))])
+            left -= len(block)
+        out.write(tail + GOOD_TWO)
+
+
+def test_a_first_line_over_the_hard_limit_is_too_large_not_invalid_json(tmp_path: Path) -> None:
+    """It used to be taken for the start of a JSON document: `invalid JSON: Unterminated string`,
+    and the lines after it were lost."""
+    path = tmp_path / "huge.ndjson"
+    size = 100_000_000
+    _huge_first_line(path, size)
+    assert path.stat().st_size == size + len(GOOD_TWO)
+    with open(path, "rb") as handle:
+        results = list(shape_sources([("huge.ndjson", handle)], "auto", SHAPING))
+    assert results[0] == Failure("huge.ndjson", 1, b"", f"line is {size} bytes, too large to read")
+    assert [(r.line, r.name) for r in results[1:]] == [(2, "test/good"), (3, "test/good")]
+
+
+def test_send_reports_a_huge_first_line_and_sends_the_rest(
+    fault_server: Any, tmp_path: Path
+) -> None:
+    from collections import Counter
+
+    from tests.conftest import run_cli
+
+    server = fault_server()
+    path = tmp_path / "huge.ndjson"
+    _huge_first_line(path, inputs.HARD_MAX_RECORD + 10)
+    result = run_cli("send", "--dev", "--no-progress", "--event-api-url", server.url, str(path))
+    assert result.returncode == 6, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {path}:1: line is {inputs.HARD_MAX_RECORD + 10} bytes, too large "
+                      "to read"]
+    stored = Counter(e["data"]["seq"] for e in server.state()["events"])
+    assert stored == Counter([0, 1])
