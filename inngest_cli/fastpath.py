@@ -106,20 +106,14 @@ def plain_events(
     if text is None:
         text = b"\n".join(stripped)
     head = stripped[0] if stripped else b""
-    checks = [
-        check
-        for check, alarm in (
-            (_bad_utf8, _bad_utf8(text) or _bad_utf8(head)),
-            (_beyond_double, _beyond_double(text) or _beyond_double(head)),
-            (_deep, max(map(len, stripped), default=0) > DEEP),
-        )
-        if alarm
-    ]
-    if checks:
-        decoded = [
-            None if event is None or any(check(line) for check in checks) else event
-            for line, event in zip(stripped, decoded, strict=True)
-        ]
+    suspects: set[int] = set()
+    for check in (_bad_utf8, _beyond_double):
+        if check(text) or check(head):
+            suspects.update(i for i, line in enumerate(stripped) if check(line))
+    if max(map(len, stripped), default=0) > DEEP:
+        suspects.update(i for i, line in enumerate(stripped) if _deep(line))
+    for i in suspects:
+        decoded[i] = None
     out: list[Event | Failure] = []
     append = out.append
     number = first - 1
