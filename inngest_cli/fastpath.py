@@ -11,7 +11,8 @@ The fast path may only ever *accept*, and only what the exact path accepts, with
 name and id (tests/test_fastpath.py checks this on generated and hostile input). Where msgspec is
 more lenient than orjson inside a skipped value, a screen sends the line to the exact path:
 invalid UTF-8, numbers beyond a double (a 3-digit exponent or 200 digits in a row: orjson rejects
-1e400, msgspec skips it), and nesting deep enough to reach orjson's depth limit.
+1e400, msgspec skips it), and nesting deep enough to reach orjson's depth limit. The screens run
+on a whole read at once, and line by line only in a read that raised an alarm.
 
 Imported only for bulk input (msgspec costs start-up time a one-event `send` does not pay).
 """
@@ -41,13 +42,10 @@ class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 _decode = msgspec.json.Decoder(_Plain).decode
 
-# Digits become "0", exponent marks "e", signs "+", everything else a space: a number beyond a
-# double then shows as "e000", "e+000" or a run of 200 zeros (see _beyond_double).
+# Digits become "0", exponent marks "e", a "+" goes, everything else becomes a space: a number
+# beyond a double then shows as "e000" or as a run of 200 zeros (see _beyond_double).
 _NUMBERS = bytes(
-    ord("0") if chr(b).isdigit() and b < 128
-    else ord("e") if b in b"eE"
-    else ord("+") if b in b"+-"
-    else ord(" ")
+    ord("0") if chr(b).isdigit() and b < 128 else ord("e") if b in b"eE" else ord(" ")
     for b in range(256)
 )
 _LONG_DIGITS = b"0" * 200
@@ -57,11 +55,12 @@ DEEP = 1000  # brackets in a line before orjson's depth limit (1024) could be ne
 def _beyond_double(text: bytes) -> bool:
     """Whether ``text`` may hold a number a double cannot (false alarms are fine: exact path).
 
-    Such a number has a value of at least 1e308: with an exponent under 100, at least 209 digits
-    before the point; otherwise an exponent of three digits or more (leading zeros included).
+    Such a number is at least 1e308: with an exponent under 100, it has at least 209 digits
+    before the point; otherwise its exponent has three digits or more (leading zeros count),
+    after an optional "+" (a "-" exponent only makes a number smaller).
     """
-    marks = text.translate(_NUMBERS)
-    return b"e000" in marks or b"e+000" in marks or _LONG_DIGITS in marks
+    marks = text.translate(_NUMBERS, b"+")
+    return b"e000" in marks or _LONG_DIGITS in marks
 
 
 def _bad_utf8(text: bytes) -> bool:

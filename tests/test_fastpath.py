@@ -108,6 +108,7 @@ def events(draw: st.DrawFn) -> bytes:
 # Byte-level edits that reach what msgspec and orjson might judge differently.
 HOSTILE_VALUES = [
     b"1e400", b"-1e400", b"1E+308", b"1.7976931348623157e308", b"1.8e308", b"1e-400", b"1e0400",
+    b"1e+400", b"1E+0400", b"-1.5E+309", b"1e-0400", b"2e+99", b"1" + b"0" * 210 + b"e+99",
     b"1" + b"0" * 308, b"1" + b"0" * 309, b"1" + b"0" * 250 + b"e60", b"0." + b"0" * 400 + b"1",
     b"123456789012345678901234567890", b"-0", b"0e5", b"NaN", b"Infinity", b"-Infinity",
     b'"\\ud800"', b'"\\udc00"', b'"\\ud83d\\ude00"', b'"\xff"', b'"\xc3\xa9"', b'"\xed\xa0\x80"',
