@@ -190,6 +190,10 @@ def shape_records(records: Iterable[Record], shaping: Shaping) -> Iterator[Event
         yield shape_record(record, shaping)
 
 
+# Below this many lines in a read, the fast path's import (msgspec, ~6 ms) costs more than it saves.
+FAST_PATH_MIN_LINES = 64
+
+
 def shape_sources(
     sources: Iterable[tuple[str, IO[bytes]]], fmt: Format, shaping: Shaping
 ) -> Iterator[Event | Failure]:
@@ -209,11 +213,11 @@ def shape_lines(chunk: Lines, shaping: Shaping) -> list[Event | Failure]:
 
     The common line (an event with canonical fields of the right types, sent as it came) is
     decoded and checked in C (`fastpath`); any other line (a JSON error, Go-style field names,
-    fields of an exported event, a problem to report) and all `--name` shaping take the exact
-    path.
+    fields of an exported event, a problem to report), all `--name` shaping, and reads of a few
+    lines (a one-line send, a live input trickling in) take the exact path.
     """
     source = chunk.source
-    if shaping.name is not None:
+    if shaping.name is not None or len(chunk.lines) < FAST_PATH_MIN_LINES:
         out: list[Event | Failure] = []
         for number, raw in enumerate(chunk.lines, chunk.first):
             record = line_record(source, number, raw)

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from inngest_cli import fastpath, inputs
+from inngest_cli import fastpath, inputs, payload
 from inngest_cli.inputs import line_chunks, line_record, read_chunks, read_records
 from inngest_cli.payload import Event, Failure, Shaping, shape_lines, shape_record, shape_sources
 from inngest_cli.validation import MAX_TS_MS, MIN_TS_MS
@@ -299,6 +299,7 @@ def test_shape_sources_agrees_with_records_whatever_the_reads(
     data = b"\n".join(chunk) + b"\n"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(inputs, "CHUNK", size)
+        patch.setattr(payload, "FAST_PATH_MIN_LINES", 1)  # reads this small take the fast path
         # The first read holds 3 bytes at least: a BOM is recognised with `peek`, which sees no
         # further than one read (a BOM cut by a pipe's first read is a known limit).
         stream = io.BufferedReader(Trickle(data, [3, *reads]), buffer_size=max(3, size))
@@ -416,3 +417,22 @@ def test_send_reports_a_huge_first_line_and_sends_the_rest(
                       "to read"]
     stored = Counter(e["data"]["seq"] for e in server.state()["events"])
     assert stored == Counter([0, 1])
+
+
+def test_a_few_lines_do_not_import_the_fast_path() -> None:
+    """`echo '{...}' | inngest-cli send` pays no start-up for msgspec; a bulk input does."""
+    import subprocess
+    import sys
+
+    script = (
+        "import io, sys\n"
+        "from inngest_cli.payload import Shaping, shape_sources\n"
+        "data = b'{\"name\":\"app/a\"}\\n' * int(sys.argv[1])\n"
+        "out = list(shape_sources([('stdin', io.BytesIO(data))], 'auto', Shaping()))\n"
+        "assert len(out) == int(sys.argv[1])\n"
+        "print('msgspec' in sys.modules)\n"
+    )
+    for lines, imported in ((1, "False"), (50, "False"), (5000, "True")):
+        run = subprocess.run([sys.executable, "-c", script, str(lines)], capture_output=True,
+                             text=True, check=True)
+        assert run.stdout.strip() == imported, (lines, run.stderr)
