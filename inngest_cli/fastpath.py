@@ -74,7 +74,7 @@ def _bad_utf8(text: bytes) -> bool:
 
 
 def _deep(line: bytes) -> bool:
-    return len(line) > DEEP and line.count(b"[") + line.count(b"{") > DEEP
+    return line.count(b"[") + line.count(b"{") > DEEP
 
 
 def _decoded(line: bytes) -> _Plain | None:
@@ -109,8 +109,6 @@ def plain_events(
     for check in (_bad_utf8, _beyond_double):
         if check(text) or check(head):
             suspects.update(i for i, line in enumerate(stripped) if check(line))
-    if max(map(len, stripped), default=0) > DEEP:
-        suspects.update(i for i, line in enumerate(stripped) if _deep(line))
     for i in suspects:
         decoded[i] = None
     out: list[Event | Failure] = []
@@ -119,12 +117,13 @@ def plain_events(
     for line, event in zip(stripped, decoded, strict=True):
         number += 1
         if event is not None:
-            name, ts = event.name, event.ts
+            name, ts, size = event.name, event.ts, len(line)
             if (
                 name
                 and (ts is None or ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS)
-                and len(line) <= limit
+                and size <= limit
                 and (name[0] not in "iI" or name[:8].lower() != RESERVED_PREFIX)
+                and (size <= DEEP or not _deep(line))
             ):
                 append(Event(source, number, line, line, name, event.id))
                 continue
