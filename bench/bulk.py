@@ -10,14 +10,17 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
          (chunking is done before the clock starts: this is the floor for the sink)
   sdk    the official `inngest` SDK's `send_sync` in chunks of 1000 (a script reading the file)
   cli    `inngest-cli send FILE`
+  base   with --baseline PYTHON: the same send by `PYTHON -m inngest_cli` (another version)
 
-and prints throughput, ratios (cli/curl, cli/sdk) and each client's peak RSS. Every run checks
-that the sink stored exactly the number of events sent. Nothing leaves 127.0.0.1.
+interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk),
+peak RSS and CPU time (steadier than wall time on a busy machine). Every run checks that the sink
+stored exactly the number of events sent. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import random
 import re
@@ -124,6 +127,7 @@ class Result:
     events: int
     seconds: float
     rss_mib: float
+    cpu: float = 0.0  # user + system seconds of the client process
 
     @property
     def rate(self) -> float:
@@ -166,36 +170,48 @@ class Sink:
         return count
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS MiB of that process)."""
+def timed(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS MiB, CPU seconds of that process)."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})}
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed with exit code {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_one(
-    name: str, count: int, path: Path, workdir: Path, curl_cfg: Path, sink_kind: str
+    name: str,
+    count: int,
+    path: Path,
+    workdir: Path,
+    curl_cfg: Path,
+    sink_kind: str,
+    baseline: str | None = None,
 ) -> Result:
     sink = Sink(workdir, sink_kind)
     if name == "curl":
         cfg = workdir / "curl-url.cfg"
         cfg.write_text(curl_cfg.read_text().replace("URL", f"{sink.url}/e/bench"))
-        seconds, rss = timed(["curl", "-K", str(cfg)])
+        seconds, rss, cpu = timed(["curl", "-K", str(cfg)])
     elif name == "sdk":
         script = workdir / "sdk_send.py"
         script.write_text(SDK_SCRIPT)
-        seconds, rss = timed([PY, str(script), str(path), sink.url])
+        seconds, rss, cpu = timed([PY, str(script), str(path), sink.url])
     else:
-        seconds, rss = timed(
+        seconds, rss, cpu = timed(
             [
-                PY,
+                baseline if name == "base" else PY,
                 "-m",
                 "inngest_cli",
                 "send",
@@ -207,66 +223,90 @@ def run_one(
                 "-q",
                 "-o",
                 "ids",
-            ]
+            ],
+            cwd=workdir if name == "base" else None,  # `-m` looks in the working directory first
         )
     stored = sink.stored()
     if stored != count:
         raise SystemExit(f"{name}: the sink stored {stored} events, expected {count}")
-    return Result(name, count, seconds, rss)
+    return Result(name, count, seconds, rss, cpu)
+
+
+def median(results: list[Result]) -> Result:
+    """The run with the median time (the lower middle one for an even count), with its RSS."""
+    ordered = sorted(results, key=lambda r: r.seconds)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="200000,2000000")
-    parser.add_argument("--rounds", type=int, default=1, help="runs per contender (best is kept)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs per contender (the median is reported)"
+    )
     parser.add_argument("--skip-sdk", action="store_true")
+    parser.add_argument(
+        "--clients", default="curl,cli,sdk", help="which contenders to run (comma-separated)"
+    )
     parser.add_argument(
         "--sink",
         choices=("serve", "null"),
         default="serve",
         help="serve: inngest-cli serve with SQLite (default); null: store nothing",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="add a 'base' contender: `PYTHON -m inngest_cli send` (another checkout's venv), "
+        "to compare two versions side by side in one run",
+    )
     args = parser.parse_args()
-    names = ["curl", "cli"] + ([] if args.skip_sdk else ["sdk"])
+    if args.baseline:
+        args.clients += ",base"
+    # Bytecode for the package, as an installed one has (pip compiles at install); without it,
+    # every run under PYTHONDONTWRITEBYTECODE would compile the package from source first.
+    compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
+    names = [n for n in args.clients.split(",") if not (args.skip_sdk and n == "sdk")]
     table: dict[int, dict[str, Result]] = {}
     for count in (int(s) for s in args.sizes.split(",")):
         path = generate(count)
         workdir = Path(tempfile.mkdtemp(prefix="inngest-bench-"))
         try:
             curl_cfg = chunk_for_curl(path, workdir)
-            best: dict[str, Result] = {}
+            runs: dict[str, list[Result]] = {name: [] for name in names}
             for _ in range(args.rounds):
                 for name in names:  # interleaved, so drift hits every contender alike
-                    result = run_one(name, count, path, workdir, curl_cfg, args.sink)
-                    if name not in best or result.seconds < best[name].seconds:
-                        best[name] = result
+                    result = run_one(
+                        name, count, path, workdir, curl_cfg, args.sink, args.baseline
+                    )
+                    runs[name].append(result)
                     print(
                         f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
-                        f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB",
+                        f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB"
+                        f"  CPU {result.cpu:5.2f} s",
                         file=sys.stderr,
                         flush=True,
                     )
-            table[count] = best
+            table[count] = {name: median(results) for name, results in runs.items()}
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\nsink: {args.sink}")
+    print(f"\nsink: {args.sink}, median of {args.rounds} round(s)")
     print(
         f"{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
-        f" {'cli/curl':>9} {'cli/sdk':>8}"
+        f" {'CPU s':>6} {'cli/curl':>9} {'cli/sdk':>8}"
     )
     for count, best in table.items():
-        cli = best["cli"]
         for name, result in best.items():
             extra = ""
-            if name == "cli":
-                extra = f" {cli.rate / best['curl'].rate:8.2f}x"
-                extra += f" {cli.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
+            if name in ("cli", "base"):  # base: the --baseline version, against the same floor
+                extra = f" {result.rate / best['curl'].rate:8.2f}x" if "curl" in best else " " * 10
+                extra += f" {result.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
             print(
                 f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
-                f"{result.rss_mib:7.1f}Mi{extra}"
+                f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f}{extra}"
             )
     counts = sorted(table)
-    if len(counts) > 1:
+    if len(counts) > 1 and "cli" in names:
         small, large = table[counts[0]]["cli"], table[counts[-1]]["cli"]
         print(
             f"\ncli peak RSS {counts[-1]:,} vs {counts[0]:,} events: "

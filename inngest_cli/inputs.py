@@ -71,13 +71,20 @@ def detect_format(stream: io.BufferedReader) -> tuple[Format, int, bytes]:
     if first in (b"[", b""):
         return "json", newlines, b""
     line = stream.readline(HARD_MAX_RECORD)
-    if first != b"{":  # not JSON at all: a bad first line, reported alone; later lines go on
+    if first != b"{" or _too_large(line):
+        # Not JSON at all, or a first line too large to hold: a bad first line, reported alone
+        # (the NDJSON reader reports a line at the hard limit as too large); later lines go on.
         return "ndjson", newlines, line
     try:
         orjson.loads(line)
     except orjson.JSONDecodeError:
         return ("json" if _unfinished(line) else "ndjson"), newlines, line
     return "ndjson", newlines, line
+
+
+def _too_large(line: bytes) -> bool:
+    """True for what `readline(HARD_MAX_RECORD)` returns when the line goes on past the limit."""
+    return len(line) >= HARD_MAX_RECORD and not line.endswith(b"\n")
 
 
 def _unfinished(line: bytes) -> bool:
@@ -101,8 +108,34 @@ def buffered(stream: IO[bytes]) -> io.BufferedReader:
     return io.BufferedReader(stream)  # type: ignore[arg-type]
 
 
+@dataclass(slots=True)
+class Lines:
+    """Consecutive NDJSON lines of one source, undecoded, as one read gave them: line number
+    ``first + i`` is ``lines[i]`` (blank lines included, so numbers need no counting)."""
+
+    source: str
+    first: int
+    lines: list[bytes]
+    text: bytes | None = None  # the read all lines but the first came in (see line_chunks)
+
+
 def read_records(stream: IO[bytes], source: str, fmt: Format = "auto") -> Iterator[Record]:
     """Yield the records of one source in input order (see detect_format for `auto`)."""
+    for item in read_chunks(stream, source, fmt):
+        if type(item) is Record:
+            yield item
+            continue
+        assert isinstance(item, Lines)
+        for number, raw in enumerate(item.lines, item.first):
+            record = line_record(source, number, raw)
+            if record is not None:
+                yield record
+
+
+def read_chunks(stream: IO[bytes], source: str, fmt: Format = "auto") -> Iterator[Record | Lines]:
+    """`read_records`, except that NDJSON comes a read at a time, as `Lines` not yet decoded
+    (`line_record` decodes one exactly as `read_records` does); a record is a line too large to
+    read, or a value of a JSON document."""
     reader = buffered(stream)
     if fmt == "auto":
         fmt, offset, consumed = detect_format(reader)
@@ -110,42 +143,117 @@ def read_records(stream: IO[bytes], source: str, fmt: Format = "auto") -> Iterat
         _, offset = _skip_leading_space(reader)
         consumed = b""
     if fmt == "ndjson":
-        yield from _ndjson(reader, source, offset, consumed or None)
+        yield from _ndjson_chunks(reader, source, offset, consumed)
     else:
         # A `{`-document that turns out broken may be NDJSON with a bad first line: go on line by
         # line after the error rather than drop the rest. An array (or --format json) stops.
         yield from _json_values(reader, source, offset, consumed, lines_after_error=bool(consumed))
 
 
-def _ndjson(
-    stream: IO[bytes], source: str, offset: int, first: bytes | None = None
-) -> Iterator[Record]:
-    loads = orjson.loads
-    readline = stream.readline
-    lineno = offset
-    while True:
-        if first is not None:
-            raw, first = first, None
+def _ndjson_chunks(
+    stream: IO[bytes], source: str, offset: int, first: bytes = b""
+) -> Iterator[Record | Lines]:
+    lineno = offset + 1  # the number of the next line
+    texts: list[bytes] = []
+    for lines in line_chunks(stream, first, texts):
+        if isinstance(lines, int):
+            yield too_large(source, lineno, lines)
+            lineno += 1
         else:
-            raw = readline(HARD_MAX_RECORD)
-        if not raw:
-            return
-        lineno += 1
-        if len(raw) == HARD_MAX_RECORD and not raw.endswith(b"\n"):
-            size = len(raw)
-            while chunk := readline(CHUNK):
-                size += len(chunk)
-                if chunk.endswith(b"\n"):
-                    break
-            yield Record(source, lineno, b"", error=f"line is {size} bytes, too large to read")
+            yield Lines(source, lineno, lines, texts.pop() if texts else None)
+            lineno += len(lines)
+
+
+def line_chunks(
+    stream: IO[bytes], head: bytes = b"", texts: list[bytes] | None = None
+) -> Iterator[list[bytes] | int]:
+    """The input's lines (without their newline) in order, a read at a time: one `list` per read,
+    split in C rather than line by line. A line of ``HARD_MAX_RECORD`` bytes or more is never
+    held: it comes as an `int`, its size (newline included), in its place.
+
+    With ``texts``, each list's read is put there before the list is yielded: bytes that hold
+    all its lines but the first (which may have begun in earlier reads), for checks that are
+    cheaper on one buffer than line by line.
+
+    Reads with `read1`, which returns what is available, so a live input (a pipe that has not
+    ended) yields each line as soon as it is complete. ``head`` is input already consumed.
+    """
+    read = getattr(stream, "read1", stream.read)
+    parts: list[bytes] = []  # the unfinished last line, in pieces (no quadratic joining)
+    held = 0  # its length so far
+    skipping = False  # counting the bytes of a too-large line instead of keeping them
+    chunk = head
+    while True:
+        if not chunk:
+            chunk = read(CHUNK)
+            if not chunk:
+                break
+        lines = chunk.split(b"\n")
+        tail = lines.pop()  # what follows the last newline: the start of an unfinished line
+        if lines:
+            if skipping:
+                yield held + len(lines[0]) + 1
+                skipping, held = False, 0
+                del lines[0]
+            elif parts:
+                parts.append(lines[0])
+                lines[0] = b"".join(parts)
+                parts.clear()
+                held = 0
+            if not lines:
+                pass
+            elif len(lines[0]) >= HARD_MAX_RECORD or len(chunk) >= HARD_MAX_RECORD:
+                yield from _sized(lines)  # only a joined first line or a big head can be
+            else:
+                if texts is not None:
+                    texts.append(chunk[: len(chunk) - len(tail)])
+                yield lines
+        chunk = b""
+        if tail:
+            held += len(tail)
+            if not skipping:
+                parts.append(tail)
+                if held >= HARD_MAX_RECORD:
+                    skipping = True
+                    parts.clear()
+    if skipping:
+        yield held
+    elif parts:
+        line = b"".join(parts)
+        if len(line) >= HARD_MAX_RECORD:
+            yield len(line)
+        else:
+            yield [line]
+
+
+def _sized(lines: list[bytes]) -> Iterator[list[bytes] | int]:
+    """``lines`` with each line at or over the hard limit replaced by its size."""
+    run: list[bytes] = []
+    for line in lines:
+        if len(line) < HARD_MAX_RECORD:
+            run.append(line)
             continue
-        data = raw.strip()
-        if not data:
-            continue
-        try:
-            yield Record(source, lineno, data, loads(data))
-        except ValueError as exc:  # orjson.JSONDecodeError is one
-            yield Record(source, lineno, data, error=f"invalid JSON: {json_error(exc)}")
+        if run:
+            yield run
+            run = []
+        yield len(line) + 1
+    if run:
+        yield run
+
+
+def too_large(source: str, line: int, size: int) -> Record:
+    return Record(source, line, b"", error=f"line is {size} bytes, too large to read")
+
+
+def line_record(source: str, line: int, raw: bytes) -> Record | None:
+    """One NDJSON line as a record (None for a blank line)."""
+    data = raw.strip()
+    if not data:
+        return None
+    try:
+        return Record(source, line, data, orjson.loads(data))
+    except ValueError as exc:  # orjson.JSONDecodeError is one
+        return Record(source, line, data, error=f"invalid JSON: {json_error(exc)}")
 
 
 # What Inngest's Go decoder rejects, as orjson does on NDJSON lines: NaN, Infinity, and numbers
@@ -234,7 +342,7 @@ class _TextBuffer:
 def _json_values(
     stream: IO[bytes], source: str, offset: int, prefix: bytes = b"", *,
     lines_after_error: bool = False,
-) -> Iterator[Record]:
+) -> Iterator[Record | Lines]:
     """JSON arrays (element by element) and whitespace-separated JSON values.
 
     A syntax error ends the array: after one there is no reliable next element. With
@@ -282,7 +390,7 @@ def _json_values(
             record.error = (record.error or "").removesuffix(REST_NOT_READ)
             resume, resume_line = _resume_point(buf, record)
             yield record
-            yield from _ndjson(_rest_from(buf, resume), source, resume_line - 1)
+            yield from _ndjson_chunks(_rest_from(buf, resume), source, resume_line - 1)
             return
         yield record
         if fatal:

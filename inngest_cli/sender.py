@@ -203,6 +203,7 @@ class Sender:
         on_settled: Callable[[list[Item], int, int], None] | None = None,
         on_launch: Callable[[Launch], None] | None = None,
         on_unconfirmed: Callable[[list[Event], str], None] | None = None,
+        on_accepted_batch: Callable[[list[Event], list[str]], None] | None = None,
     ) -> None:
         self.api = api
         self.options = options
@@ -212,6 +213,8 @@ class Sender:
         self.on_settled = on_settled
         self.on_launch = on_launch
         self.on_unconfirmed = on_unconfirmed
+        # A batch all of whose items were accepted in one request, in one call (else on_accepted)
+        self.on_accepted_batch = on_accepted_batch
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
@@ -357,6 +360,18 @@ class Sender:
         why = ""
         ids = iter(delivered.ids) if delivered.ids is not None else None
         default = _ABANDONED if delivered.abandoned else _UNSENT
+        if (
+            ids is not None
+            and self.on_accepted_batch is not None
+            and len(delivered.ids or ()) == len(delivered.items)
+        ):  # the common case, a batch of events accepted whole: one call, no per-event work
+            self.on_accepted_batch(delivered.items, delivered.ids)  # type: ignore[arg-type]
+            stats.sent += len(delivered.items)
+            if not self._frozen:
+                self._settle(list(delivered.items), [len(delivered.items), 0])
+            if self.on_progress:
+                self.on_progress(stats)
+            return
         for item in delivered.items:
             outcome: str | Failure | Pending
             if isinstance(item, Failure):

@@ -54,6 +54,20 @@ class SendOutput:
                 self.rows.append((event.name, event.id or "", event_id))
         self._count += 1
 
+    def accepted_batch(self, events: list[Event], ids: list[str]) -> None:
+        """`accepted` for a whole batch (``ids[i]`` is that of ``events[i]``): one buffer write
+        for bare IDs and JSON, where the per-event calls were most of the cost of a bulk send."""
+        fmt = self.fmt
+        if fmt == "ids" and ids:
+            self._buffer.append("\n".join(ids) + "\n")
+        elif fmt == "json" and ids:
+            self._buffer.append(("," if self._count else "") + '"' + '","'.join(ids) + '"')
+        else:
+            for event, event_id in zip(events, ids, strict=True):
+                self.accepted(event, event_id)
+            return
+        self._count += len(ids)
+
     def flush(self) -> None:
         if self._buffer:
             Stdout.write("".join(self._buffer))

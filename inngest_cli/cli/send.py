@@ -459,7 +459,7 @@ def send(
         wait, wait_timeout, config, env=env, dev=dev, dry_run=dry_run, signing_key=signing_key
     )
     from inngest_cli.batching import Limits
-    from inngest_cli.payload import Event, Failure, Shaping, finish_event, shape_records
+    from inngest_cli.payload import Event, Failure, Shaping, finish_event, shape_sources
 
     shaping = Shaping(
         name=None if flags_mode else name,
@@ -484,7 +484,7 @@ def send(
             stream: Iterator[Event | Failure] = iter([result])
         else:
             sources = [run.open_source(p, stack) for p in paths]
-            stream = shape_records(run.records(sources, input_format), shaping)
+            stream = shape_sources(sources, input_format, shaping)  # type: ignore[arg-type]
         limits = Limits(max_request_bytes=max_request_bytes, max_batch=max_batch)
         resume = None
         replay = None

@@ -1,0 +1,134 @@
+"""The bulk fast path: a run of NDJSON lines checked in C, for the lines that are plain events.
+
+A plain event is a JSON object with only the canonical fields (name, data, user, id, ts, v), each
+of the type Inngest wants, that `event_problem` accepts and that is within the size limit: it is
+sent as the very bytes it came as. msgspec decodes each line against that shape without building
+`data` or `user` (they are only checked to be objects), which is what makes it fast; every other
+line (a JSON error, Go-style field names, fields of an exported event, anything to report) is left
+to the exact path, `shape_record(line_record(...))`, which alone writes messages.
+
+The fast path may only ever *accept*, and only what the exact path accepts, with the same bytes,
+name and id (tests/test_fastpath.py checks this on generated and hostile input). Where msgspec is
+more lenient than orjson inside a skipped value, a screen sends the line to the exact path:
+invalid UTF-8, numbers beyond a double (a 3-digit exponent or 200 digits in a row: orjson rejects
+1e400, msgspec skips it), and nesting deep enough to reach orjson's depth limit. The screens run
+on a whole read at once, and line by line only in a read that raised an alarm.
+
+Imported only for bulk input (msgspec costs start-up time a one-event `send` does not pay).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+
+from inngest_cli.payload import Event, Failure
+from inngest_cli.validation import MAX_TS_MS, MIN_TS_MS, RESERVED_PREFIX
+
+
+class _Object(msgspec.Struct, gc=False):
+    """Any JSON object, its content checked as JSON but not kept."""
+
+
+class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    name: str
+    data: _Object | None = None
+    user: _Object | None = None
+    id: str | None = None
+    ts: int | None = None
+    v: str | None = None
+
+
+_decode = msgspec.json.Decoder(_Plain).decode
+
+# Digits become "0", exponent marks "e", a "+" goes, everything else becomes a space: a number
+# beyond a double then shows as "e000" or as a run of 200 zeros (see _beyond_double).
+_NUMBERS = bytes(
+    ord("0") if chr(b).isdigit() and b < 128 else ord("e") if b in b"eE" else ord(" ")
+    for b in range(256)
+)
+_LONG_DIGITS = b"0" * 200
+DEEP = 1000  # brackets in a line before orjson's depth limit (1024) could be near
+
+
+def _beyond_double(text: bytes) -> bool:
+    """Whether ``text`` may hold a number a double cannot (false alarms are fine: exact path).
+
+    Such a number is at least 1e308: with an exponent under 100, it has at least 209 digits
+    before the point; otherwise its exponent has three digits or more (leading zeros count),
+    after an optional "+" (a "-" exponent only makes a number smaller).
+    """
+    marks = text.translate(_NUMBERS, b"+")
+    return b"e000" in marks or _LONG_DIGITS in marks
+
+
+def _bad_utf8(text: bytes) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.decode()
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _deep(line: bytes) -> bool:
+    return line.count(b"[") + line.count(b"{") > DEEP
+
+
+def _decoded(line: bytes) -> _Plain | None:
+    try:
+        return _decode(line)
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None
+
+
+def plain_events(
+    lines: list[bytes],
+    source: str,
+    first: int,
+    limit: int,
+    exact: Callable[[int, bytes], Event | Failure | None],
+    text: bytes | None = None,
+) -> list[Event | Failure]:
+    """The results of ``lines`` (line numbers from ``first``): plain events built here, every
+    other line through ``exact(number, raw)`` (None for a blank line), in input order.
+    ``text``, when given, holds every line but the first (`Lines.text`)."""
+    stripped = [raw.strip() for raw in lines]
+    try:
+        decoded: list[_Plain | None] = [_decode(line) for line in stripped]
+    except (msgspec.DecodeError, RecursionError):
+        decoded = [_decoded(line) for line in stripped]
+    # Screens, on the read the lines came in (the first line may have begun in an earlier one);
+    # a run that fails one is screened line by line.
+    if text is None:
+        text = b"\n".join(stripped)
+    head = stripped[0] if stripped else b""
+    suspects: set[int] = set()
+    for check in (_bad_utf8, _beyond_double):
+        if check(text) or check(head):
+            suspects.update(i for i, line in enumerate(stripped) if check(line))
+    for i in suspects:
+        decoded[i] = None
+    out: list[Event | Failure] = []
+    append = out.append
+    number = first - 1
+    for line, event in zip(stripped, decoded, strict=True):
+        number += 1
+        if event is not None:
+            name, ts, size = event.name, event.ts, len(line)
+            if (
+                name
+                and (ts is None or ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS)
+                and size <= limit
+                and (name[0] not in "iI" or name[:8].lower() != RESERVED_PREFIX)
+                and (size <= DEEP or not _deep(line))
+            ):
+                append(Event(source, number, line, line, name, event.id))
+                continue
+        if line:
+            result = exact(number, line)
+            if result is not None:
+                append(result)
+    return out
