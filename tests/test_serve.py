@@ -527,18 +527,21 @@ def test_quiet_memory_db(serve_factory: Any) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         assert post(http, {"name": "mem"}).status_code == 200
     assert [e["name"] for e in server.events()] == ["mem"]
-    assert _stop(server, signal.SIGINT) == "inngest-cli serve: stopped\n"
+    assert _stop(server, signal.SIGINT) == ""  # --quiet: no diagnostics at all
 
 
 def test_default_db_is_in_the_user_data_dir(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "-q"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*CLI, "serve", "--port", "0"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+        assert proc.stdout is not None and proc.stderr is not None
+        url = proc.stdout.readline()
+        line = proc.stderr.readline()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+\n", url)
         expected = tmp_path / "xdg-data" / "inngest-cli" / "serve.db"  # conftest's XDG_DATA_HOME
-        assert f"(db: {expected})" in line and expected.exists()
-        assert "send with: INNGEST_DEV=http://127.0.0.1:" in line
+        assert line == (f"inngest-cli serve: listening on {url.strip()} (db: {expected}); "
+                        f"send with: INNGEST_DEV={url.strip()} inngest-cli send --name app/hello\n")
+        assert expected.exists()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=10)

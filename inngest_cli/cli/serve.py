@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -29,8 +28,9 @@ def serve(
     )] = 8288,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH",
-        help="SQLite file for the events (':memory:' keeps nothing). "
-             "Default: $XDG_DATA_HOME/inngest-cli/serve.db (~/.local/share/inngest-cli/serve.db).",
+        help="SQLite file for the events (':memory:' keeps nothing); its directory must exist. "
+             "Default: $XDG_DATA_HOME/inngest-cli/serve.db (~/.local/share/inngest-cli/serve.db, "
+             "created if missing).",
     )] = None,
     event_key: Annotated[list[str] | None, typer.Option(
         "--event-key", metavar="KEY",
@@ -51,23 +51,31 @@ def serve(
         default_db_path,
         describe,
         is_loopback,
+        local_url,
         serve_until_signalled,
     )
 
     keys = tuple(event_key or ())
     for secret in (*keys, signing_key):
         register_secret(secret)
+    create_db_dir = db is None  # our own data directory may be created; a typed path not
     if db is None:
         db = str(default_db_path())
     quiet = quiet or settings.quiet  # `inngest-cli -q serve` too
     config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
-                          log=stderr_line, quiet=quiet)
+                          log=stderr_line, quiet=quiet, create_db_dir=create_db_dir)
     server = create_server(config)
     if not signing_key and not is_loopback(host):
         print_warning("the /v1 read API is open to anyone who can reach this address; "
                       "add --signing-key to protect it")
-    serve_until_signalled(server, on_ready=lambda: Stdout.write(describe(server) + "\n"))
-    sys.stderr.write("inngest-cli serve: stopped\n")
-    sys.stderr.flush()
+
+    def ready() -> None:  # the URL is data (stdout, for scripts); the rest diagnostics (stderr)
+        Stdout.write(local_url(server) + "\n")
+        if not quiet:
+            stderr_line(describe(server))
+
+    serve_until_signalled(server, on_ready=ready)
+    if not quiet:
+        stderr_line("inngest-cli serve: stopped")
 
 
