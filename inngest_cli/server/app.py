@@ -17,6 +17,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import unquote
 
 from inngest_cli import __version__
@@ -26,7 +27,7 @@ from inngest_cli.server import rest
 from inngest_cli.server.http import HTTPServer, Limits, Request, Response
 from inngest_cli.server.ingest import IdAllocator
 from inngest_cli.server.routes import JSON, NOT_FOUND, ROUTES, TEXT, Route, Services
-from inngest_cli.server.store import Store, StoreError
+from inngest_cli.server.store import MEMORY, Store, StoreError
 
 Log = Callable[[str], None]
 
@@ -81,6 +82,11 @@ def check_config(config: ServerConfig) -> None:
         problem = rest.signing_key_problem(config.signing_key)
         if problem:
             raise UsageError(problem, hint="Inngest signing keys look like signkey-prod-<hex>")
+    if config.db != MEMORY and not config.create_db_dir:
+        directory = Path(config.db).expanduser().parent
+        if not directory.is_dir():
+            raise UsageError(f"--db {config.db}: directory {directory} does not exist",
+                             hint=f"create it first (mkdir -p {directory}), or pick another path")
     if not config.event_keys and not is_loopback(config.host):
         raise UsageError(
             f"refusing to listen on {config.host} (not a loopback address) without an event key",
