@@ -711,6 +711,8 @@ FRAMING_REFUSED = {
     "no-crlf-after-chunk-data": (chunked(b"15\r\n" + GOOD + b"XX0\r\n\r\n" + SMUGGLED), 400),
     "bare-lf-after-chunk-data": (chunked(b"15\r\n" + GOOD + b"\n0\r\n\r\n" + SMUGGLED), 400),
     "bare-lf-after-chunk-size": (chunked(b"15\n" + GOOD + b"\r\n0\r\n\r\n" + SMUGGLED), 400),
+    "bare-lf-after-a-trailer": (
+        chunked(b"15\r\n" + GOOD + b"\r\n0\r\nX-T: 1\n\r\n" + SMUGGLED), 400),
     "chunk-size-not-hex": (chunked(b"zz\r\n" + GOOD + b"\r\n0\r\n\r\n"), 400),
     "chunk-size-negative": (chunked(b"-5\r\nhello\r\n0\r\n\r\n"), 400),
     "chunk-size-0x": (chunked(b"0x15\r\n" + GOOD + b"\r\n0\r\n\r\n"), 400),

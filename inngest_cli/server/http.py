@@ -207,6 +207,7 @@ class _Conn:
         self.deadline: float | None = None
         self.started = 0.0
         self.scan = 0  # where the head's next line starts in inbuf
+        self.searched = 0  # inbuf[:searched] holds no line end past the line being read
         self.lines: list[bytes] = []
         self.head_bytes = 0
         self.method = ""
@@ -592,8 +593,11 @@ class HTTPServer:
         framing decided), False while more is needed."""
         buf = conn.inbuf
         while True:
-            end = buf.find(b"\n", conn.scan)
+            # Search only bytes not searched before: a line sent a byte at a time costs
+            # linear time, not quadratic.
+            end = buf.find(b"\n", max(conn.scan, conn.searched))
             if end < 0:
+                conn.searched = len(buf)
                 pending = len(buf) - conn.scan
                 if not conn.lines and pending > MAX_LINE:
                     raise _Refused(414, "request line too long")
@@ -624,7 +628,7 @@ class HTTPServer:
                 raise _Refused(431, "too many header fields")
             conn.lines.append(line)
         del buf[:conn.scan]
-        conn.scan = 0
+        conn.scan = conn.searched = 0
         self._headers(conn)
         return True
 
@@ -759,15 +763,18 @@ class HTTPServer:
                 del buf[:2]
                 conn.chunk_phase = "size"
             else:  # trailers: field lines up to an empty line, all ignored
-                end = buf.find(b"\r\n")
+                end = buf.find(b"\n", conn.searched)
                 if end < 0:
+                    conn.searched = len(buf)
                     if conn.trailer_bytes + len(buf) > MAX_HEADER_BYTES:
                         raise _Refused(431, "trailer section too large")
-                    if b"\n" in buf:
-                        raise _Refused(400, "trailer line not ended by CRLF")
                     return False
+                if end == 0 or buf[end - 1] != 0x0D:
+                    raise _Refused(400, "trailer line not ended by CRLF")
+                end -= 1
                 line = bytes(buf[:end])
                 del buf[:end + 2]
+                conn.searched = 0
                 if not line:
                     return True
                 conn.trailer_bytes += end + 2
