@@ -28,9 +28,8 @@ def serve(
     )] = 8288,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH",
-        help="SQLite file for the events (':memory:' keeps nothing); its directory must exist. "
-             "Default: $XDG_DATA_HOME/inngest-cli/serve.db (~/.local/share/inngest-cli/serve.db, "
-             "created if missing).",
+        help="SQLite file for the events (':memory:' keeps nothing). "
+             "Default: $XDG_DATA_HOME/inngest-cli/serve.db (~/.local/share/inngest-cli/serve.db).",
     )] = None,
     event_key: Annotated[list[str] | None, typer.Option(
         "--event-key", metavar="KEY",

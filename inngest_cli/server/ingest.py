@@ -1,4 +1,4 @@
-"""`POST /e/{key}` without the I/O: body → validated events → internal IDs (reference §1-§4).
+"""`POST /e/{key}` without the I/O: body → validated events → internal IDs, as Inngest does it.
 
 The pipeline follows Inngest's: the first non-space byte picks the shape (``{`` one event, ``[`` an
 array, nothing at all zero events, anything else a 400); array elements are taken one at a time,
