@@ -827,9 +827,9 @@ def proc_threads(pid: int) -> int:
 
 
 def test_an_idle_flood_over_the_fd_limit_leaves_health_answered(tmp_path: Path) -> None:
-    """With a file-descriptor limit of 128 (a cap of 64 connections), 300 silent connections:
-    the server keeps its few threads, closes the quietest connections to make room, and answers
-    /health and a POST on new connections, every time."""
+    """With a file-descriptor limit of 128 (a cap of 64 connections), 300 connections that send
+    nothing or half a request: the server keeps its few threads, closes the quietest connections
+    to make room, and answers /health and a POST on new connections, every time."""
     import resource
 
     def low_fd_limit() -> None:
@@ -844,8 +844,11 @@ def test_an_idle_flood_over_the_fd_limit_leaves_health_answered(tmp_path: Path) 
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         threads = proc_threads(proc.pid)
-        for _ in range(300):
-            idle.append(socket.create_connection(host_port(url), timeout=5))
+        for i in range(300):
+            sock = socket.create_connection(host_port(url), timeout=5)
+            if i % 2:  # a slowloris: headers begun, never ended
+                sock.sendall(b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Le")
+            idle.append(sock)
         for _ in range(20):  # each on a new connection, between new idle ones
             assert raw_exchange(url, b"GET /health HTTP/1.1\r\n\r\n").startswith(
                 b"HTTP/1.1 200 ")
