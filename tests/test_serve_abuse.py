@@ -878,3 +878,23 @@ def test_an_idle_flood_over_the_fd_limit_leaves_health_answered(tmp_path: Path) 
         assert len(server.events(name="flood/ok")) == 20
     finally:
         server.stop()
+
+
+def test_odd_request_targets_are_routed_and_logged_masked(tmp_path: Path) -> None:
+    server = start_serve(tmp_path=tmp_path)  # not quiet: one log line per request
+    try:
+        for request, status in (
+            (b"POST http://127.0.0.1/e/supersecretkey1234?x=1 HTTP/1.1\r\nContent-Length: 21"
+             b"\r\n\r\n" + GOOD, 200),
+            (b"GET //e/supersecretkey5678 HTTP/1.1\r\n\r\n", 404),
+            (b"OPTIONS * HTTP/1.1\r\n\r\n", 404),
+            (b"GET /v1/events?%00=\x7f HTTP/1.1\r\n\r\n", 400),
+        ):
+            assert status_of(raw_exchange(server.url, request)) == status, request
+    finally:
+        server.proc.send_signal(signal.SIGINT)
+        _, err = server.proc.communicate(timeout=10)
+    assert "supersecretkey" not in err and "Traceback" not in err, err
+    lines = err.splitlines()[1:-1]  # between the start-up line and "stopped"
+    assert [line.rsplit(" ", 1)[0] for line in lines] == [
+        "POST /e/****1234 200 1 event", "GET //e/****5678 404", "OPTIONS * 404"]

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from inngest_cli import __version__
 from inngest_cli.errors import InngestCLIError, UsageError
-from inngest_cli.redact import mask
+from inngest_cli.redact import mask, redact
 from inngest_cli.server import rest
 from inngest_cli.server.http import HTTPServer, Limits, Request, Response
 from inngest_cli.server.ingest import IdAllocator
@@ -124,7 +124,7 @@ class App:
         if (request.method == "OPTIONS" and request.headers.get("origin")
                 and request.headers.get("access-control-request-method")):
             return _preflight(request)
-        segments = request.path.split("/")[1:]
+        segments = request.path.split("/")[1:] or [""]  # "*" (OPTIONS *) matches nothing
         if (segments[0] == "v1" and self.auth is not None
                 and not self.auth.allows(request.headers.get("authorization"))):
             return _AUTH_FAILED
@@ -144,11 +144,16 @@ class App:
                    elapsed_ms: float) -> None:
         if self.config.quiet or self._log is None:
             return
-        path, sep, query = target.partition("?")
+        if target.startswith("/"):
+            path, _, query = target.partition("?")
+        else:  # absolute-form (http://host/path?query): log the path and query only
+            split = urlsplit(target)
+            path, query = split.path, split.query
         if path.startswith("/e/"):
-            shown = "/e/" + _printable(mask(unquote(path[3:])))
+            shown = "/e/" + mask(unquote(path[3:]))
         else:
-            shown = _printable(target)
+            shown = path + (f"?{query}" if query else "")
+        shown = _printable(redact(shown))  # keys elsewhere (//e/KEY, a registered key)
         self._log.write(f"{method} {shown} {response.status}{response.note} {elapsed_ms:.1f}ms")
 
     def log_error(self, text: str) -> None:
