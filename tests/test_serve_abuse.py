@@ -898,3 +898,53 @@ def test_odd_request_targets_are_routed_and_logged_masked(tmp_path: Path) -> Non
     lines = err.splitlines()[1:-1]  # between the start-up line and "stopped"
     assert [line.rsplit(" ", 1)[0] for line in lines] == [
         "POST /e/****1234 200 1 event", "GET //e/****5678 404", "OPTIONS * 404"]
+
+
+def mutated_requests(count: int, seed: int = 11) -> list[bytes]:
+    """``count`` well-formed requests with random bytes flipped, dropped, doubled or inserted
+    (CR, LF, space, colon, digits, NUL, high bytes), each cut at a random point or not."""
+    rng = random.Random(seed)
+    bases = [b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Length: 21\r\n\r\n" + GOOD,
+             chunked(b"5;a=1\r\n" + GOOD[:5] + b"\r\n10\r\n" + GOOD[5:] + b"\r\n0\r\nT: 1\r\n\r\n"),
+             b"GET /v1/events?limit=2 HTTP/1.1\r\nExpect: 100-continue\r\n"
+             b"Connection: close\r\n\r\n"]
+    inserts = [b"\r", b"\n", b" ", b":", b"0", b"f", b"\x00", b"\xff", b",", b";", b"\r\n"]
+    out = []
+    for _ in range(count):
+        data = bytearray(rng.choice(bases))
+        for _ in range(rng.randrange(1, 4)):
+            pos = rng.randrange(len(data))
+            action = rng.randrange(4)
+            if action == 0:
+                data[pos] ^= 1 << rng.randrange(8)
+            elif action == 1:
+                del data[pos]
+            elif action == 2:
+                data[pos:pos] = data[pos:pos + rng.randrange(1, 8)]
+            else:
+                data[pos:pos] = rng.choice(inserts)
+        if rng.random() < 0.2:
+            data = data[:rng.randrange(len(data))]
+        out.append(bytes(data))
+    return out
+
+
+def test_mutated_requests_never_break_the_server(tmp_path: Path) -> None:
+    """Each is answered (any status but 500) or the connection closed; the server logs no error
+    and goes on answering."""
+    server = start_serve(tmp_path=tmp_path)
+    try:
+        def one(request: bytes) -> int:
+            response, _ = read_until_closed(server.url, request + SMUGGLED, timeout=1)
+            return status_of(response)
+
+        with ThreadPoolExecutor(8) as pool:
+            seen = Counter(pool.map(one, mutated_requests(400)))
+        assert 500 not in seen, seen
+        assert {200, 400} <= set(seen), seen  # the mutations hit both sides of the line
+        assert health(server.url) == 200
+    finally:
+        server.proc.send_signal(signal.SIGINT)
+        _, err = server.proc.communicate(timeout=10)
+    assert server.proc.returncode == 0
+    assert "error" not in err and "Traceback" not in err, err[-2000:]

@@ -287,7 +287,12 @@ class HTTPServer:
                     else:
                         conn = self._conns.get(key.fd)
                         if conn is not None:
-                            self._on_ready(conn, mask)
+                            try:
+                                self._on_ready(conn, mask)
+                            except Exception as error:  # a bug: lose the connection, not all
+                                self.app.log_error(f"error: connection dropped: "
+                                                   f"{type(error).__name__}: {error}")
+                                self._close(conn)
                 self._finish_replies()
                 now = time.monotonic()
                 if now >= next_sweep:
