@@ -368,6 +368,51 @@ def test_an_idle_keep_alive_connection_is_closed(fast_timeouts: EventServer) -> 
         assert time.monotonic() - started < 2
 
 
+@pytest.mark.parametrize("budget", [MB, 64 * MB])
+def test_bodies_in_memory_stay_within_the_budget(budget: int) -> None:
+    """Ten clients send their headers, then all at once a 1,000 KiB body each.  With a body
+    budget of 1 MiB the server reads the bodies about one at a time (the others wait, and are
+    not timed out meanwhile): it never holds more than the budget plus about two bodies, and
+    all ten are stored.  With a 64 MiB budget it holds them all together (so the measurement
+    can tell the difference)."""
+    server = create_server(ServerConfig(db=":memory:", port=0, idle_timeout=2.0,
+                                        max_body_bytes=MB, max_buffered_bytes=budget))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    heads_read = threading.Event()
+    try:
+        def send(i: int) -> int:
+            body = orjson.dumps({"name": "budget", "data": {"i": i, "s": "x" * 1000_000}})
+            with socket.create_connection(host_port(server.url), timeout=30) as sock:
+                sock.sendall(b"POST /e/k HTTP/1.1\r\nConnection: close\r\n"
+                             b"Content-Length: %d\r\n\r\n" % len(body))
+                assert heads_read.wait(10)
+                sock.sendall(body)
+                response = b""
+                while chunk := sock.recv(65536):
+                    response += chunk
+            return status_of(response)
+
+        with ThreadPoolExecutor(10) as pool:
+            results = pool.map(send, range(10))
+            # every connection has its head parsed and waits for its body (loop internals)
+            assert wait_for(lambda: sum(bool(c.body_mode) for c in
+                                        list(server.http._conns.values())) == 10, 10)
+            heads_read.set()
+            assert list(results) == [200] * 10
+        assert server.store.count_events() == 10
+    finally:
+        heads_read.set()
+        server.shutdown()
+        thread.join()
+        server.close()
+    peak = server.http.peak_buffered
+    if budget == MB:
+        assert peak <= budget + 2 * MB, peak
+    else:
+        assert peak > 5 * MB, peak
+
+
 def test_a_fast_client_with_a_big_body_is_not_cut_off(fast_timeouts: EventServer) -> None:
     """The request budget grows with the declared body (1 s per 64 KiB)."""
     data = {"s": "x" * (900 * 1024)}

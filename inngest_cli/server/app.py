@@ -54,6 +54,8 @@ class ServerConfig:
     """Connections open at once (lowered to fit the file-descriptor limit)."""
     workers: int = Limits.workers
     """Threads running handlers."""
+    max_buffered_bytes: int = Limits.max_buffered_bytes
+    """Request bodies held in memory at once, all connections together."""
     create_db_dir: bool = False
     """Create the database file's directory when it is missing (else that is an error)."""
 
@@ -207,7 +209,8 @@ class EventServer:
         self.app = App(config, Services(store, IdAllocator(), self.event_keys))
         limits = Limits(max_body_bytes=config.max_body_bytes, idle_timeout=config.idle_timeout,
                         request_timeout=config.request_timeout,
-                        max_connections=config.max_connections, workers=config.workers)
+                        max_connections=config.max_connections, workers=config.workers,
+                        max_buffered_bytes=config.max_buffered_bytes)
         try:
             self.http = HTTPServer((config.host, config.port), self.app, limits)
         except BaseException:

@@ -20,7 +20,10 @@ sends nothing for ``idle_timeout`` seconds, between requests or inside one, is c
 one whose request takes longer than ``request_timeout`` plus a second per 64 KiB of body to
 arrive.  The request line may be 64 KiB (414 beyond), the header section 64 KiB and 100 fields
 (431 beyond).  A body over ``max_body_bytes`` is read and thrown away, then answered 413; one
-declared over 1 GiB is answered 413 at once.
+declared over 1 GiB is answered 413 at once.  Bodies held in memory, all connections together,
+are capped at ``max_buffered_bytes``: over it, no connection reads body bytes while a request
+is being handled, and then only the one holding the most does (so one always completes); the
+others wait with their timers stopped.
 
 **Framing** follows RFC 9112 strictly, because a lenient reading is what lets a request hide
 inside another one's body (request smuggling) when a proxy frames it differently:
@@ -157,6 +160,10 @@ class Limits:
     """Seconds from a request's first byte to its last, plus one per 64 KiB of declared body."""
     max_connections: int = 1024
     workers: int = 8
+    max_buffered_bytes: int = 256 << 20
+    """Request bodies held at once, all connections together.  Over it, only the connection
+    holding the most keeps reading (so one always finishes); the others wait, their timers
+    stopped, until memory is freed."""
 
 
 def connection_cap(wanted: int) -> int:
@@ -195,6 +202,7 @@ class _Conn:
         self.sock = sock
         self.fd = sock.fileno()
         self.inbuf = bytearray()
+        self.inflight = 0  # bytes of the body a worker has
         self.outbuf = memoryview(b"")
         self.state = _READING
         self.close_after_write = False
@@ -261,6 +269,10 @@ class HTTPServer:
         self._stopped.set()
         self._listening = False
         self._resume_accept_at = 0.0
+        self._buffered = 0  # bodies being read plus those being handled
+        self.peak_buffered = 0
+        self._paused: dict[int, tuple[_Conn, float]] = {}  # fd -> (conn, since)
+        self._favoured: int | None = None  # the fd allowed to read while over the budget
         self._workers = [threading.Thread(target=self._work, name=f"serve-worker-{n}",
                                           daemon=True) for n in range(limits.workers)]
         for worker in self._workers:
@@ -390,6 +402,12 @@ class HTTPServer:
             self._read(conn)
 
     def _read(self, conn: _Conn) -> None:
+        if (conn.state == _READING and conn.body_mode and not conn.discarding
+                and self._buffered >= self.limits.max_buffered_bytes
+                and not self._favour(conn)):
+            self._selector.unregister(conn.sock)
+            self._paused[conn.fd] = (conn, time.monotonic())
+            return
         try:
             data = conn.sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
@@ -413,13 +431,20 @@ class HTTPServer:
 
     def _parse(self, conn: _Conn) -> None:
         """Advance ``conn``'s request with what is buffered; dispatch it when complete."""
+        before = len(conn.body)
         try:
             request = self._advance(conn)
         except _Refused as refused:
+            self._account(-before)
             self._refuse(conn, refused)
             return
+        self._account(len(conn.body) - before)
         if request is None:
             return
+        conn.inflight = len(request.body)
+        self._account(conn.inflight)
+        if self._favoured == conn.fd:
+            self._favoured = None
         conn.state = _HANDLING
         self._quiet.pop(conn.fd, None)
         self._selector.unregister(conn.sock)
@@ -492,6 +517,11 @@ class HTTPServer:
         if self._conns.pop(conn.fd, None) is None:
             return
         self._quiet.pop(conn.fd, None)
+        self._paused.pop(conn.fd, None)
+        if self._favoured == conn.fd:
+            self._favoured = None
+        self._account(-len(conn.body) - conn.inflight)
+        conn.inflight = 0
         try:
             self._selector.unregister(conn.sock)
         except (KeyError, ValueError):
@@ -501,6 +531,39 @@ class HTTPServer:
         conn.body = bytearray()
         if not self._listening and not self._stop.is_set() and not self._resume_accept_at:
             self._watch_listener(True)
+        self._resume()
+
+    def _account(self, delta: int) -> None:
+        self._buffered += delta
+        self.peak_buffered = max(self.peak_buffered, self._buffered)
+
+    def _favour(self, conn: _Conn) -> bool:
+        """Whether ``conn`` may read although the body budget is spent: none while a request
+        is being handled (its end frees memory), else only the connection holding the most body
+        bytes, so that one request always completes."""
+        if self._in_flight():
+            return False
+        if self._favoured is None or self._favoured not in self._conns:
+            candidates = [c for c in self._conns.values() if c.state == _READING
+                          and c.body_mode and not c.discarding and c.fd not in self._paused]
+            self._favoured = max(candidates, key=lambda c: len(c.body), default=conn).fd
+        return self._favoured == conn.fd
+
+    def _in_flight(self) -> bool:
+        return any(c.inflight for c in self._conns.values())
+
+    def _resume(self) -> None:
+        """Let waiting connections read again once the body budget has room."""
+        if not self._paused or (self._buffered >= self.limits.max_buffered_bytes
+                                and self._in_flight()):
+            return
+        now = time.monotonic()
+        for conn, since in self._paused.values():
+            conn.last_activity = now
+            if conn.deadline is not None:
+                conn.deadline += now - since
+            self._selector.register(conn.sock, selectors.EVENT_READ, None)
+        self._paused.clear()
 
     def _sweep(self, now: float) -> None:
         """Close connections that went quiet or whose request ran out of time."""
@@ -509,6 +572,8 @@ class HTTPServer:
             self._watch_listener(True)
         idle = self.limits.idle_timeout
         for conn in list(self._conns.values()):
+            if conn.fd in self._paused:
+                continue  # waiting for the body budget, not for the client
             if conn.state == _LINGER:
                 if now >= conn.linger_until:
                     self._close(conn)
@@ -547,9 +612,12 @@ class HTTPServer:
             except queue.Empty:
                 return
             if conn.fd not in self._conns or self._conns[conn.fd] is not conn:
-                continue  # closed meanwhile (shutdown)
+                continue  # closed meanwhile (shutdown); its bytes were counted off then
             conn.close_after_write = not conn.keep_alive
+            self._account(-conn.inflight)
+            conn.inflight = 0
             self._start_write(conn, data)
+            self._resume()
 
     def _serialize(self, response: Response, head_only: bool, *, close: bool,
                    http10: bool = False) -> bytes:
