@@ -561,7 +561,10 @@ def test_every_200_survives_kill_9_under_load(tmp_path: Path) -> None:
         server = start_serve("--quiet", db=db)
         try:
             writers = start_writers(server.url, 0)  # until the server goes away
-            time.sleep(1.2)
+            # Kill once the writers are well under way (however slow the machine is to start
+            # them): 500 more events stored.
+            target = len(stored_ids(db)) + 500
+            assert wait_for(lambda target=target: len(stored_ids(db)) >= target, 60)
             server.proc.kill()  # SIGKILL while four clients are mid-request
             server.proc.communicate()
             got = collect(writers)
