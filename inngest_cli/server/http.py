@@ -293,7 +293,12 @@ class HTTPServer:
             while not self._stop.is_set():
                 for key, mask in selector.select(tick):
                     if key.fileobj is self._listener:
-                        self._accept()
+                        try:
+                            self._accept()
+                        except OSError as error:  # unexpected: pause accepting, go on
+                            self.app.log_error(f"error: accept: {error}")
+                            self._watch_listener(False)
+                            self._resume_accept_at = time.monotonic() + 1.0
                     elif key.fileobj is self._wake_r:
                         self._drain_wakeups()
                     else:
@@ -323,6 +328,7 @@ class HTTPServer:
 
     def server_close(self) -> None:
         """Close the listener and every connection, and stop the workers."""
+        self._stop.set()
         for conn in list(self._conns.values()):
             self._close(conn)
         self._listener.close()
