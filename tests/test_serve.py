@@ -527,22 +527,57 @@ def test_quiet_memory_db(serve_factory: Any) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as http:
         assert post(http, {"name": "mem"}).status_code == 200
     assert [e["name"] for e in server.events()] == ["mem"]
-    assert _stop(server, signal.SIGINT) == "inngest-cli serve: stopped\n"
+    assert _stop(server, signal.SIGINT) == ""  # --quiet: no diagnostics at all
 
 
 def test_default_db_is_in_the_user_data_dir(tmp_path: Path) -> None:
-    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "-q"], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*CLI, "serve", "--port", "0"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
+        assert proc.stdout is not None and proc.stderr is not None
+        url = proc.stdout.readline()
+        line = proc.stderr.readline()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+\n", url)
         expected = tmp_path / "xdg-data" / "inngest-cli" / "serve.db"  # conftest's XDG_DATA_HOME
-        assert f"(db: {expected})" in line and expected.exists()
-        assert "send with: INNGEST_DEV=http://127.0.0.1:" in line
+        assert line == (f"inngest-cli serve: listening on {url.strip()} (db: {expected}); "
+                        f"send with: INNGEST_DEV={url.strip()} inngest-cli send --name app/hello\n")
+        assert expected.exists()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=10)
     assert proc.returncode == 0
+
+
+def test_two_servers_on_one_database_agree(serve_factory: Any, tmp_path: Path) -> None:
+    """Events stored through either process, from clients whose clocks are two days off (so
+    their IDs' time is far from the receive time), are listed by both, in the default window."""
+    db = str(tmp_path / "shared.db")
+    first, second = serve_factory("--quiet", db=db), serve_factory("--quiet", db=db)
+    day = 86_400_000
+    sent = []
+    with httpx.Client(timeout=30) as http:
+        for server in (first, second):  # each has listed before the other stores anything
+            assert http.get(f"{server.url}/v1/events").json()["data"] == []
+        for server, offset, name in ((first, -2 * day, "behind"), (second, 2 * day, "ahead")):
+            seed = f"{int(time.time() * 1000) + offset},{'A' * 14}=="
+            reply = http.post(f"{server.url}/e/k", content=orjson.dumps({"name": name}),
+                              headers={"x-inngest-event-id-seed": seed})
+            assert reply.status_code == 200, reply.text
+            sent += ids_of(reply)
+        for server in (first, second):
+            listed = http.get(f"{server.url}/v1/events").json()["data"]
+            assert [e["internal_id"] for e in listed] == sorted(sent, reverse=True)
+
+
+def test_a_database_in_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    db = tmp_path / "no" / "such" / "x.db"
+    result = run_cli("serve", "--port", "0", "--db", str(db))
+    assert result.returncode == 2
+    assert result.stderr == (f"error: --db {db}: directory {db.parent} does not exist\n"
+                             f"hint: create it first (mkdir -p {db.parent}), "
+                             "or pick another path\n")
+    assert result.stdout == ""
+    assert not (tmp_path / "no").exists()
 
 
 @pytest.mark.parametrize(("args", "error"), [

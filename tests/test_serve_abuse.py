@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -285,10 +286,6 @@ def fast_timeouts() -> Iterator[EventServer]:
     server.close()
 
 
-def handler_threads() -> int:
-    return sum("process_request_thread" in t.name for t in threading.enumerate())
-
-
 def wait_for(predicate: Any, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -317,7 +314,9 @@ def test_stalled_clients_do_not_block_others_and_are_dropped(
             assert http.get("/health").status_code == 200
             assert http.post("/e/k", content=b'{"name":"a"}').status_code == 200
         assert time.monotonic() - started < 0.5  # not queued behind the stalled ones
-        assert wait_for(lambda: handler_threads() == 0, 3), handler_threads()
+        # Only the idle timeout closed the stalled ones (a thread per connection is gone).
+        assert wait_for(lambda: fast_timeouts.http.connection_count == 0, 3), \
+            fast_timeouts.http.connection_count
         for sock in stalled:  # each was closed by the server
             sock.settimeout(1)
             try:
@@ -367,6 +366,51 @@ def test_an_idle_keep_alive_connection_is_closed(fast_timeouts: EventServer) -> 
         started = time.monotonic()
         assert sock.recv(65536) == b""  # the server hung up after 0.5 s of silence
         assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("budget", [MB, 64 * MB])
+def test_bodies_in_memory_stay_within_the_budget(budget: int) -> None:
+    """Ten clients send their headers, then all at once a 1,000 KiB body each.  With a body
+    budget of 1 MiB the server reads the bodies about one at a time (the others wait, and are
+    not timed out meanwhile): it never holds more than the budget plus about two bodies, and
+    all ten are stored.  With a 64 MiB budget it holds them all together (so the measurement
+    can tell the difference)."""
+    server = create_server(ServerConfig(db=":memory:", port=0, idle_timeout=2.0,
+                                        max_body_bytes=MB, max_buffered_bytes=budget))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    heads_read = threading.Event()
+    try:
+        def send(i: int) -> int:
+            body = orjson.dumps({"name": "budget", "data": {"i": i, "s": "x" * 1000_000}})
+            with socket.create_connection(host_port(server.url), timeout=30) as sock:
+                sock.sendall(b"POST /e/k HTTP/1.1\r\nConnection: close\r\n"
+                             b"Content-Length: %d\r\n\r\n" % len(body))
+                assert heads_read.wait(10)
+                sock.sendall(body)
+                response = b""
+                while chunk := sock.recv(65536):
+                    response += chunk
+            return status_of(response)
+
+        with ThreadPoolExecutor(10) as pool:
+            results = pool.map(send, range(10))
+            # every connection has its head parsed and waits for its body (loop internals)
+            assert wait_for(lambda: sum(bool(c.body_mode) for c in
+                                        list(server.http._conns.values())) == 10, 10)
+            heads_read.set()
+            assert list(results) == [200] * 10
+        assert server.store.count_events() == 10
+    finally:
+        heads_read.set()
+        server.shutdown()
+        thread.join()
+        server.close()
+    peak = server.http.peak_buffered
+    if budget == MB:
+        assert peak <= budget + 2 * MB, peak
+    else:
+        assert peak > 5 * MB, peak
 
 
 def test_a_fast_client_with_a_big_body_is_not_cut_off(fast_timeouts: EventServer) -> None:
@@ -517,7 +561,10 @@ def test_every_200_survives_kill_9_under_load(tmp_path: Path) -> None:
         server = start_serve("--quiet", db=db)
         try:
             writers = start_writers(server.url, 0)  # until the server goes away
-            time.sleep(1.2)
+            # Kill once the writers are well under way (however slow the machine is to start
+            # them): 500 more events stored.
+            target = len(stored_ids(db)) + 500
+            assert wait_for(lambda target=target: len(stored_ids(db)) >= target, 60)
             server.proc.kill()  # SIGKILL while four clients are mid-request
             server.proc.communicate()
             got = collect(writers)
@@ -644,3 +691,308 @@ def test_deep_but_valid_data_is_stored_and_read_back(quiet_serve: ServeProcess) 
 def test_deep_encoder_matches_orjson() -> None:
     value = {"b": [1, {"z": None, "a": [True, 1.5, "\u2028<&>"]}], "a": {}, "c": [], "é": "x"}
     assert ingest._dumps_deep(value) == orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+# -- strict framing (RFC 9112): one test per case, real sockets, the real serve process --------
+
+
+def read_until_closed(url: str, data: bytes, timeout: float = 5) -> tuple[bytes, bool]:
+    """Send ``data`` on a fresh connection; everything the server wrote back, and whether it
+    closed the connection (EOF or reset) within ``timeout``."""
+    with socket.create_connection(host_port(url), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                return b"".join(chunks), False
+            except ConnectionResetError:
+                return b"".join(chunks), True
+            if not chunk:
+                return b"".join(chunks), True
+            chunks.append(chunk)
+        return b"".join(chunks), False
+
+
+def statuses(response: bytes) -> list[int]:
+    """The status of every response in ``response`` (several when requests were pipelined)."""
+    found = []
+    while response.startswith(b"HTTP/1.1 "):
+        found.append(int(response[9:12]))
+        head, _, rest = response.partition(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        response = rest[length:]
+    assert response == b"", response[:200]
+    return found
+
+
+SMUGGLED = b'POST /e/k HTTP/1.1\r\nContent-Length: 20\r\n\r\n{"name":"smuggled"}\n'
+GOOD = b'{"name":"framing/ok"}'
+
+
+def chunked(body: bytes, encoding: bytes = b"chunked", extra: bytes = b"") -> bytes:
+    return (b"POST /e/k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + encoding + b"\r\n" + extra
+            + b"\r\n" + body)
+
+
+FRAMING_REFUSED = {
+    "content-length-and-chunked": (
+        b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"0\r\n\r\n" + SMUGGLED, 400),
+    "chunked-and-content-length": (
+        b"POST /e/k HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 80\r\n\r\n"
+        b"0\r\n\r\n" + SMUGGLED, 400),
+    "xchunked": (chunked(b"0\r\n\r\n" + SMUGGLED, b"xchunked"), 400),
+    "chunked-then-identity": (chunked(b"0\r\n\r\n" + SMUGGLED, b"chunked, identity"), 400),
+    "identity": (chunked(b"0\r\n\r\n" + SMUGGLED, b"identity"), 400),
+    "chunked-twice": (chunked(b"0\r\n\r\n" + SMUGGLED, b"chunked, chunked"), 400),
+    "chunked-on-two-lines": (
+        chunked(b"0\r\n\r\n" + SMUGGLED, extra=b"Transfer-Encoding: chunked\r\n"), 400),
+    "empty-transfer-encoding": (chunked(b"0\r\n\r\n" + SMUGGLED, b""), 400),
+    "gzip-then-chunked": (chunked(b"0\r\n\r\n" + SMUGGLED, b"gzip, chunked"), 501),
+    "transfer-encoding-in-http-1.0": (
+        b"POST /e/k HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + SMUGGLED, 400),
+    "no-crlf-after-chunk-data": (chunked(b"15\r\n" + GOOD + b"XX0\r\n\r\n" + SMUGGLED), 400),
+    "bare-lf-after-chunk-data": (chunked(b"15\r\n" + GOOD + b"\n0\r\n\r\n" + SMUGGLED), 400),
+    "bare-lf-after-chunk-size": (chunked(b"15\n" + GOOD + b"\r\n0\r\n\r\n" + SMUGGLED), 400),
+    "bare-lf-after-a-trailer": (
+        chunked(b"15\r\n" + GOOD + b"\r\n0\r\nX-T: 1\n\r\n" + SMUGGLED), 400),
+    "chunk-size-not-hex": (chunked(b"zz\r\n" + GOOD + b"\r\n0\r\n\r\n"), 400),
+    "chunk-size-negative": (chunked(b"-5\r\nhello\r\n0\r\n\r\n"), 400),
+    "chunk-size-0x": (chunked(b"0x15\r\n" + GOOD + b"\r\n0\r\n\r\n"), 400),
+    "chunk-size-leading-space": (chunked(b" 15\r\n" + GOOD + b"\r\n0\r\n\r\n"), 400),
+    "chunk-size-17-digits": (chunked(b"fffffffffffffffff\r\n"), 400),
+    "chunk-size-over-1-gib": (chunked(b"ffffffffffffffff\r\n"), 413),
+    "chunk-data-longer-than-its-size": (chunked(b"5\r\n" + GOOD + b"\r\n0\r\n\r\n"), 400),
+    "content-length-twice-equal": (
+        b"POST /e/k HTTP/1.1\r\nContent-Length: 21\r\nContent-Length: 21\r\n\r\n" + GOOD, 400),
+    "content-length-twice-different": (
+        b"POST /e/k HTTP/1.1\r\nContent-Length: 21\r\nContent-Length: 5\r\n\r\n" + GOOD, 400),
+    "content-length-list": (b"POST /e/k HTTP/1.1\r\nContent-Length: 21, 21\r\n\r\n" + GOOD, 400),
+    "content-length-plus": (b"POST /e/k HTTP/1.1\r\nContent-Length: +21\r\n\r\n" + GOOD, 400),
+    "content-length-hex": (b"POST /e/k HTTP/1.1\r\nContent-Length: 0x15\r\n\r\n" + GOOD, 400),
+    "content-length-empty": (b"POST /e/k HTTP/1.1\r\nContent-Length:\r\n\r\n" + GOOD, 400),
+    "content-length-over-1-gib": (
+        b"POST /e/k HTTP/1.1\r\nContent-Length: 2000000000\r\n\r\n" + GOOD, 413),
+    "space-before-colon": (
+        b"POST /e/k HTTP/1.1\r\nContent-Length : 21\r\n\r\n" + GOOD + SMUGGLED, 400),
+    "obsolete-line-folding": (
+        b"POST /e/k HTTP/1.1\r\nX-A: 1\r\n Content-Length: 21\r\n\r\n" + GOOD, 400),
+    "bare-cr-in-a-header": (
+        b"POST /e/k HTTP/1.1\r\nX-A: 1\rContent-Length: 21\r\n\r\n" + GOOD, 400),
+    "control-character-in-a-value": (b"GET /health HTTP/1.1\r\nX-A: a\x00b\r\n\r\n", 400),
+    "two-host-fields": (b"GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    "http-2-request-line": (b"GET /health HTTP/2.0\r\n\r\n", 505),
+    "http-0.9-request-line": (b"GET /health\r\n\r\n", 400),
+    "two-spaces-in-the-request-line": (b"GET  /health HTTP/1.1\r\n\r\n", 400),
+}
+
+
+@pytest.mark.parametrize("case", list(FRAMING_REFUSED))
+def test_framing_errors_are_refused_and_the_connection_closed(
+    quiet_serve: ServeProcess, case: str
+) -> None:
+    """One reply, the refusal, with `Connection: close`; the connection is then closed, so a
+    request hidden in the body (``smuggled``) is never answered or stored."""
+    request, status = FRAMING_REFUSED[case]
+    response, closed = read_until_closed(quiet_serve.url, request)
+    assert statuses(response) == [status], response[:300]
+    assert b"\r\nConnection: close\r\n\r\n" in response
+    assert closed
+    assert health(quiet_serve.url) == 200
+    assert quiet_serve.events() == []
+
+
+def test_a_refusal_names_the_problem(quiet_serve: ServeProcess) -> None:
+    response, _ = read_until_closed(quiet_serve.url, FRAMING_REFUSED["xchunked"][0])
+    assert response.partition(b"\r\n\r\n")[2] == (
+        b"400 Bad Request: chunked must be the last transfer coding, once")
+    response, _ = read_until_closed(quiet_serve.url, FRAMING_REFUSED["gzip-then-chunked"][0])
+    assert response.partition(b"\r\n\r\n")[2] == (
+        b"501 Not Implemented: transfer coding 'gzip' is not supported")
+
+
+FRAMING_ACCEPTED = {
+    "chunked": chunked(b"15\r\n" + GOOD + b"\r\n0\r\n\r\n"),
+    "chunked-in-pieces-with-extensions-and-trailers": chunked(
+        b"5;ext=1\r\n" + GOOD[:5] + b"\r\n0010 ; a=\"b\"\r\n" + GOOD[5:] + b"\r\n"
+        b"0\r\nX-Trailer: 1\r\n\r\n"),
+    "chunked-any-case": chunked(b"15\r\n" + GOOD + b"\r\n0\r\n\r\n", b"Chunked"),
+    "te-request-header-is-not-transfer-encoding": (
+        b"POST /e/k HTTP/1.1\r\nTE: chunked, identity\r\nContent-Length: 21\r\n\r\n" + GOOD),
+    "content-length-with-leading-zeros": (
+        b"POST /e/k HTTP/1.1\r\nContent-Length: 0021\r\n\r\n" + GOOD),
+    "bare-lf-line-ends-in-the-head": b"POST /e/k HTTP/1.1\nContent-Length: 21\n\n" + GOOD,
+    "an-empty-line-before-the-request": b"\r\nPOST /e/k HTTP/1.1\r\nContent-Length: 21\r\n\r\n"
+                                        + GOOD,
+    "absolute-form-target": (
+        b"POST http://127.0.0.1/e/k HTTP/1.1\r\nContent-Length: 21\r\n\r\n" + GOOD),
+}
+
+
+@pytest.mark.parametrize("case", list(FRAMING_ACCEPTED))
+def test_well_framed_requests_are_answered(quiet_serve: ServeProcess, case: str) -> None:
+    """Followed on the same connection by a second request, which is answered too (the body
+    ended exactly where it should) and then by ``Connection: close``."""
+    request = FRAMING_ACCEPTED[case] + (
+        b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n")
+    response, closed = read_until_closed(quiet_serve.url, request)
+    assert statuses(response) == [200, 200], response[:300]
+    assert closed
+    assert [e["name"] for e in quiet_serve.events()] == ["framing/ok"]
+
+
+def test_pipelined_requests_are_answered_in_order(quiet_serve: ServeProcess) -> None:
+    one = b'POST /e/k HTTP/1.1\r\nContent-Length: %d\r\n\r\n%s'
+    request = b"".join(one % (len(b), b) for b in
+                       (b'{"name":"p/1"}', b'"x"', b'{"name":"p/2"}', b"")) + (
+        b"GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n")
+    response, closed = read_until_closed(quiet_serve.url, request)
+    assert statuses(response) == [200, 400, 200, 200, 404]
+    assert closed
+    assert sorted(e["name"] for e in quiet_serve.events()) == ["p/1", "p/2"]
+
+
+def test_http_1_0_closes_unless_kept_alive(quiet_serve: ServeProcess) -> None:
+    response, closed = read_until_closed(quiet_serve.url, b"GET /health HTTP/1.0\r\n\r\n")
+    assert statuses(response) == [200] and closed
+    response, closed = read_until_closed(
+        quiet_serve.url, b"GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", timeout=1)
+    assert statuses(response) == [200] and not closed
+    assert b"\r\nConnection: keep-alive\r\n" in response
+
+
+# -- the connection cap ------------------------------------------------------------------------
+
+
+def proc_threads(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("Threads:")[1].split()[0])
+
+
+def test_an_idle_flood_over_the_fd_limit_leaves_health_answered(tmp_path: Path) -> None:
+    """With a file-descriptor limit of 128 (a cap of 64 connections), 300 connections that send
+    nothing or half a request: the server keeps its few threads, closes the quietest connections
+    to make room, and answers /health and a POST on new connections, every time."""
+    import resource
+
+    def low_fd_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+    db = str(tmp_path / "flood.db")
+    proc = subprocess.Popen([*CLI, "serve", "--port", "0", "--db", db, "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL, preexec_fn=low_fd_limit)
+    idle: list[socket.socket] = []
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        threads = proc_threads(proc.pid)
+        for i in range(300):
+            sock = socket.create_connection(host_port(url), timeout=5)
+            if i % 2:  # a slowloris: headers begun, never ended
+                sock.sendall(b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Le")
+            idle.append(sock)
+        for _ in range(20):  # each on a new connection, between new idle ones
+            assert raw_exchange(url, b"GET /health HTTP/1.1\r\n\r\n").startswith(
+                b"HTTP/1.1 200 ")
+            request = b'POST /e/k HTTP/1.1\r\nContent-Length: 19\r\n\r\n{"name":"flood/ok"}'
+            assert raw_exchange(url, request).startswith(b"HTTP/1.1 200 ")
+            idle.append(socket.create_connection(host_port(url), timeout=5))
+        assert proc_threads(proc.pid) == threads  # no thread per connection
+        closed = 0
+        for sock in idle[:200]:  # the oldest were closed to make room
+            sock.settimeout(2)
+            try:
+                closed += sock.recv(1) == b""
+            except ConnectionResetError:
+                closed += 1
+            except TimeoutError:
+                pass
+        assert closed == 200
+    finally:
+        for sock in idle:
+            sock.close()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert err == ""
+    server = start_serve("--quiet", db=db)
+    try:
+        assert len(server.events(name="flood/ok")) == 20
+    finally:
+        server.stop()
+
+
+def test_odd_request_targets_are_routed_and_logged_masked(tmp_path: Path) -> None:
+    server = start_serve(tmp_path=tmp_path)  # not quiet: one log line per request
+    try:
+        for request, status in (
+            (b"POST http://127.0.0.1/e/supersecretkey1234?x=1 HTTP/1.1\r\nContent-Length: 21"
+             b"\r\n\r\n" + GOOD, 200),
+            (b"GET //e/supersecretkey5678 HTTP/1.1\r\n\r\n", 404),
+            (b"OPTIONS * HTTP/1.1\r\n\r\n", 404),
+            (b"GET /v1/events?%00=\x7f HTTP/1.1\r\n\r\n", 400),
+        ):
+            assert status_of(raw_exchange(server.url, request)) == status, request
+    finally:
+        server.proc.send_signal(signal.SIGINT)
+        _, err = server.proc.communicate(timeout=10)
+    assert "supersecretkey" not in err and "Traceback" not in err, err
+    lines = err.splitlines()[1:-1]  # between the start-up line and "stopped"
+    assert [line.rsplit(" ", 1)[0] for line in lines] == [
+        "POST /e/****1234 200 1 event", "GET //e/****5678 404", "OPTIONS * 404"]
+
+
+def mutated_requests(count: int, seed: int = 11) -> list[bytes]:
+    """``count`` well-formed requests with random bytes flipped, dropped, doubled or inserted
+    (CR, LF, space, colon, digits, NUL, high bytes), each cut at a random point or not."""
+    rng = random.Random(seed)
+    bases = [b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Length: 21\r\n\r\n" + GOOD,
+             chunked(b"5;a=1\r\n" + GOOD[:5] + b"\r\n10\r\n" + GOOD[5:] + b"\r\n0\r\nT: 1\r\n\r\n"),
+             b"GET /v1/events?limit=2 HTTP/1.1\r\nExpect: 100-continue\r\n"
+             b"Connection: close\r\n\r\n"]
+    inserts = [b"\r", b"\n", b" ", b":", b"0", b"f", b"\x00", b"\xff", b",", b";", b"\r\n"]
+    out = []
+    for _ in range(count):
+        data = bytearray(rng.choice(bases))
+        for _ in range(rng.randrange(1, 4)):
+            pos = rng.randrange(len(data))
+            action = rng.randrange(4)
+            if action == 0:
+                data[pos] ^= 1 << rng.randrange(8)
+            elif action == 1:
+                del data[pos]
+            elif action == 2:
+                data[pos:pos] = data[pos:pos + rng.randrange(1, 8)]
+            else:
+                data[pos:pos] = rng.choice(inserts)
+        if rng.random() < 0.2:
+            data = data[:rng.randrange(len(data))]
+        out.append(bytes(data))
+    return out
+
+
+def test_mutated_requests_never_break_the_server(tmp_path: Path) -> None:
+    """Each is answered (any status but 500) or the connection closed; the server logs no error
+    and goes on answering."""
+    server = start_serve(tmp_path=tmp_path)
+    try:
+        def one(request: bytes) -> int:
+            response, _ = read_until_closed(server.url, request + SMUGGLED, timeout=1)
+            return status_of(response)
+
+        with ThreadPoolExecutor(8) as pool:
+            seen = Counter(pool.map(one, mutated_requests(400)))
+        assert 500 not in seen, seen
+        assert {200, 400} <= set(seen), seen  # the mutations hit both sides of the line
+        assert health(server.url) == 200
+    finally:
+        server.proc.send_signal(signal.SIGINT)
+        _, err = server.proc.communicate(timeout=10)
+    assert server.proc.returncode == 0
+    assert "error" not in err and "Traceback" not in err, err[-2000:]

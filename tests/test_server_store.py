@@ -313,3 +313,34 @@ def test_signing_key_auth() -> None:
 ])
 def test_imports_stay_light(code: str) -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_two_stores_on_one_file_agree(tmp_path: Path) -> None:
+    """The skew range is read from the database, not remembered: a store opened before another
+    one stored clock-skewed events still lists them (and, both ways, each lists the other's)."""
+    path = tmp_path / "shared.db"
+    first, second = Store(path), Store(path)
+    now = 1_800_000_000_000
+    assert first.list_events(EventQuery(now, now + 100, 51)) == []  # opened and used first
+    behind = [_row(encode_ulid(now - 86_400_000, bytes(9) + bytes([i])), now + 10, "behind")
+              for i in range(2)]
+    ahead = [_row(encode_ulid(now + 86_400_000, bytes(9) + bytes([i])), now + 20, "ahead")
+             for i in range(2)]
+    second.insert_events(behind, -86_400_010)
+    first.insert_events(ahead, 86_399_980)
+    for store in (first, second):
+        listed = store.list_events(EventQuery(now, now + 100, 51))
+        assert [r[0] for r in listed] == [r[0] for r in ahead[::-1] + behind[::-1]]
+    first.close()
+    second.close()
+
+
+def test_an_explicit_database_directory_must_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "x.db"
+    with pytest.raises(StoreError) as caught:
+        Store(missing)
+    assert str(caught.value) == (
+        f"cannot open database {missing}: directory {missing.parent} does not exist")
+    assert not (tmp_path / "no").exists()
+    Store(missing, create_dir=True).close()
+    assert missing.exists()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -58,31 +57,36 @@ def serve(
         default_db_path,
         describe,
         is_loopback,
+        local_url,
         serve_until_signalled,
     )
 
     found = resolve_serve_keys(event_key, signing_key)  # flags, else INNGEST_* (masked from here)
     keys, signing_key = found.event_keys, found.signing_key
     _check_env_signing_keys(found)
+    create_db_dir = db is None  # our own data directory may be created; a typed path not
     if db is None:
         db = str(default_db_path())
     quiet = quiet or settings.quiet  # `inngest-cli -q serve` too
     config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
-                          log=stderr_line, quiet=quiet)
+                          signing_key_fallback=found.signing_key_fallback,
+                          log=stderr_line, quiet=quiet, create_db_dir=create_db_dir)
     server = create_server(config)
-    if found.signing_key and found.signing_key_fallback:
-        from inngest_cli.server.rest import SigningKeyAuth
-
-        server.auth = SigningKeyAuth(found.signing_key, found.signing_key_fallback)
     if not quiet:
         for line in _keys_from_environment(found):
             stderr_line(line)
     if not signing_key and not is_loopback(host):
         print_warning("the /v1 read API is open to anyone who can reach this address; "
                       "set INNGEST_SIGNING_KEY (or --signing-key) to protect it")
-    serve_until_signalled(server, on_ready=lambda: Stdout.write(describe(server) + "\n"))
-    sys.stderr.write("inngest-cli serve: stopped\n")
-    sys.stderr.flush()
+
+    def ready() -> None:  # the URL is data (stdout, for scripts); the rest diagnostics (stderr)
+        Stdout.write(local_url(server) + "\n")
+        if not quiet:
+            stderr_line(describe(server))
+
+    serve_until_signalled(server, on_ready=ready)
+    if not quiet:
+        stderr_line("inngest-cli serve: stopped")
 
 
 def _check_env_signing_keys(found: ServeKeys) -> None:

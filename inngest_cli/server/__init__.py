@@ -10,6 +10,7 @@ from inngest_cli.server.app import (
     create_server,
     describe,
     is_loopback,
+    local_url,
     serve_until_signalled,
 )
 from inngest_cli.server.store import EventQuery, Store, StoreError, default_db_path
@@ -25,5 +26,6 @@ __all__ = [
     "default_db_path",
     "describe",
     "is_loopback",
+    "local_url",
     "serve_until_signalled",
 ]

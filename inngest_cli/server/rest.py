@@ -230,48 +230,29 @@ class _Invalid(Exception):
     """The cancellation body does not decode (Go's json.Decoder would fail)."""
 
 
-def run_operations(method: str, parts: list[str], body: bytes, store: Store) -> Answer | None:
-    """Answer the run-operation routes for the path segments after ``/v1``; None for any other
-    path.  serve runs no functions, so there are no queued jobs, and apps' functions exist only
-    when something stored them; cancellations are kept (not evaluated: no run ever starts)."""
-    if len(parts) == 2 and parts[0] == "runs" and parts[1]:
-        if method == "DELETE":
-            return _cancel_run(parts[1], store)
-        return None if method == "GET" else _not_allowed("GET, DELETE")
-    if len(parts) == 3 and parts[0] == "runs" and parts[1] and parts[2] == "jobs":
-        return _run_jobs(parts[1], store) if method == "GET" else _not_allowed("GET")
-    if len(parts) == 3 and parts[0] == "apps" and parts[1] and parts[2] == "functions":
-        if method != "GET":
-            return _not_allowed("GET")
-        functions = [function_object(row) for row in store.app_functions(parts[1])]
-        return 200, go_json(functions), _JSON, ()
-    if parts == ["cancellations"]:
-        if method == "POST":
-            return _create_cancellation(body, store)
-        if method == "GET":
-            cancellations = [cancellation_object(row) for row in store.list_cancellations()]
-            return 200, envelope(cancellations), _JSON, ()
-        return _not_allowed("GET, POST")
-    if len(parts) == 2 and parts[0] == "cancellations" and parts[1]:
-        if method != "DELETE":
-            return _not_allowed("DELETE")
-        if parse_ulid(parts[1]) is None:
-            return _error(400, "Invalid cancellation ID")
-        if not store.delete_cancellation(parts[1].upper()):
-            return _error(404, "Cancellation not found")
-        return 200, envelope({"ok": True}), _JSON, ()
-    return None
+def app_functions(app: str, store: Store) -> Answer:
+    """serve runs no functions: an app's functions exist only when something stored them."""
+    return 200, go_json([function_object(row) for row in store.app_functions(app)]), _JSON, ()
 
 
-def _not_allowed(allow: str) -> Answer:
-    return 405, b"", None, (("Allow", allow),)
+def list_cancellations(store: Store) -> Answer:
+    cancellations = [cancellation_object(row) for row in store.list_cancellations()]
+    return 200, envelope(cancellations), _JSON, ()
+
+
+def delete_cancellation(ident: str, store: Store) -> Answer:
+    if parse_ulid(ident) is None:
+        return _error(400, "Invalid cancellation ID")
+    if not store.delete_cancellation(ident.upper()):
+        return _error(404, "Cancellation not found")
+    return 200, envelope({"ok": True}), _JSON, ()
 
 
 def _error(status: int, message: str) -> Answer:
     return status, error_body(message, status), _JSON, ()
 
 
-def _cancel_run(ident: str, store: Store) -> Answer:
+def cancel_run(ident: str, store: Store) -> Answer:
     run_id = parse_ulid(ident)
     if run_id is None:
         return _error(400, f"Invalid run ID: {ident}")
@@ -281,7 +262,7 @@ def _cancel_run(ident: str, store: Store) -> Answer:
     return 200, b"", _JSON, ()
 
 
-def _run_jobs(ident: str, store: Store) -> Answer:
+def run_jobs(ident: str, store: Store) -> Answer:
     run_id = parse_ulid(ident)
     if run_id is None:
         return _error(400, f"Invalid run ID: {ident}")
@@ -290,7 +271,7 @@ def _run_jobs(ident: str, store: Store) -> Answer:
     return 200, envelope([], 5), _JSON, (("Cache-Control", "private, max-age=5"),)
 
 
-def _create_cancellation(body: bytes, store: Store) -> Answer:
+def create_cancellation(body: bytes, store: Store) -> Answer:
     try:
         request = decode_cancellation(body)
     except _Invalid:

@@ -14,6 +14,8 @@ primary key backwards is fast when the window holds the newest rows, but would w
 for an old window or the last page.  So the store remembers how far an event's ULID time may be
 from its ``received_at`` (``meta``: ``min_skew_ms``/``max_skew_ms``; 0 for the server's own IDs,
 the client's clock offset for seeded IDs) and turns the window into an ``internal_id`` range.
+That range is read from the database in the same transaction as the events, never cached: several
+`serve` processes may share one file, and each must see the others' events.
 """
 
 from __future__ import annotations
@@ -98,6 +100,9 @@ _FUNCTION_COLUMNS = "internal_id, app_id, app_name, slug, name, config, created_
 _CANCELLATION_COLUMNS = ("id, created_at, app_id, function_internal_id, function_id, "
                          "started_after, started_before, expression")
 _TERMINAL = ("Completed", "Failed", "Cancelled", "Overflowed", "Skipped")
+_WIDEN_MIN = "UPDATE meta SET value = ? WHERE key = 'min_skew_ms' AND value > ?"
+_WIDEN_MAX = "UPDATE meta SET value = ? WHERE key = 'max_skew_ms' AND value < ?"
+_SKEW = "SELECT key, value FROM meta WHERE key IN ('min_skew_ms', 'max_skew_ms')"
 _EVENT_COLUMNS = "internal_id, received_at, name, id, data, user, ts, v"
 _RUN_COLUMNS = ("run_id, run_started_at, function_id, function_version, event_id, batch_id, "
                 "original_run_id, cron, status, ended_at, output")
@@ -140,14 +145,21 @@ class EventQuery:
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create_dir: bool = False) -> None:
+        """Open (or create) the database at ``path``.  Its directory must exist unless
+        ``create_dir``: a mistyped path is an error, not a new directory tree."""
         self.path = str(path) if str(path) == MEMORY else str(Path(path).expanduser())
         if self.path != MEMORY:
             parent = Path(self.path).parent
-            try:
-                parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise StoreError(f"cannot create {parent}: {error.strerror or error}") from error
+            if create_dir:
+                try:
+                    parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise StoreError(
+                        f"cannot create {parent}: {error.strerror or error}") from error
+            elif not parent.is_dir():
+                raise StoreError(f"cannot open database {self.path}: "
+                                 f"directory {parent} does not exist")
         self._lock = threading.Lock()
         try:
             self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -179,9 +191,6 @@ class Store:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        skew = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        self._min_skew = int(skew.get("min_skew_ms", 0))
-        self._max_skew = int(skew.get("max_skew_ms", 0))
 
     def close(self) -> None:
         """Close the connection; waits for a running transaction to finish first."""
@@ -203,10 +212,8 @@ class Store:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    if skew_ms < self._min_skew:
-                        conn.execute(_SET_META, (skew_ms, "min_skew_ms"))
-                    if skew_ms > self._max_skew:
-                        conn.execute(_SET_META, (skew_ms, "max_skew_ms"))
+                    conn.execute(_WIDEN_MIN, (skew_ms, skew_ms))
+                    conn.execute(_WIDEN_MAX, (skew_ms, skew_ms))
                     conn.executemany(
                         f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
                         rows)
@@ -217,8 +224,6 @@ class Store:
                     raise
             except sqlite3.Error as error:
                 raise StoreError(f"cannot store events: {error}") from error
-            self._min_skew = min(self._min_skew, skew_ms)
-            self._max_skew = max(self._max_skew, skew_ms)
 
     def insert_run(self, row: RunRow) -> None:
         """Store or replace a function run (for the runs feature and for tests)."""
@@ -280,27 +285,39 @@ class Store:
     def list_events(self, query: EventQuery) -> list[EventRow]:
         """Events received in [after_ms, before_ms], newest first by internal_id, internal
         (``inngest/``) names left out."""
+        if query.after_ms > query.before_ms:
+            return []
         with self._lock:
-            high_ms = query.before_ms + self._max_skew + 1
-            if high_ms <= 0 or query.after_ms > query.before_ms:
-                return []
-            low = encode_ulid(min(max(0, query.after_ms + self._min_skew), _MAX_ULID_MS),
-                              _ZERO_ENTROPY)
-            # "8" sorts after every ULID (whose first character is 0-7).
-            high = encode_ulid(high_ms, _ZERO_ENTROPY) if high_ms <= _MAX_ULID_MS else "8"
-            if query.cursor is not None and query.cursor < high:
-                high = query.cursor
-            sql = (f"SELECT {_EVENT_COLUMNS} FROM events"
-                   " WHERE internal_id >= ? AND internal_id < ?"
-                   " AND +received_at >= ? AND +received_at <= ?"
-                   " AND name NOT LIKE 'inngest/%'")
-            params: list[object] = [low, high, query.after_ms, query.before_ms]
-            if query.name is not None:
-                sql += " AND name = ?"
-                params.append(query.name)
-            sql += " ORDER BY internal_id DESC LIMIT ?"
-            params.append(query.limit)
-            return self._conn.execute(sql, params).fetchall()
+            conn = self._conn
+            conn.execute("BEGIN")  # one snapshot for the skew range and the rows
+            try:
+                skew = dict(conn.execute(_SKEW).fetchall())
+                rows = self._list(query, int(skew.get("min_skew_ms", 0)),
+                                  int(skew.get("max_skew_ms", 0)))
+            finally:
+                conn.execute("COMMIT")
+            return rows
+
+    def _list(self, query: EventQuery, min_skew: int, max_skew: int) -> list[EventRow]:
+        high_ms = query.before_ms + max_skew + 1
+        if high_ms <= 0:
+            return []
+        low = encode_ulid(min(max(0, query.after_ms + min_skew), _MAX_ULID_MS), _ZERO_ENTROPY)
+        # "8" sorts after every ULID (whose first character is 0-7).
+        high = encode_ulid(high_ms, _ZERO_ENTROPY) if high_ms <= _MAX_ULID_MS else "8"
+        if query.cursor is not None and query.cursor < high:
+            high = query.cursor
+        sql = (f"SELECT {_EVENT_COLUMNS} FROM events"
+               " WHERE internal_id >= ? AND internal_id < ?"
+               " AND +received_at >= ? AND +received_at <= ?"
+               " AND name NOT LIKE 'inngest/%'")
+        params: list[object] = [low, high, query.after_ms, query.before_ms]
+        if query.name is not None:
+            sql += " AND name = ?"
+            params.append(query.name)
+        sql += " ORDER BY internal_id DESC LIMIT ?"
+        params.append(query.limit)
+        return self._conn.execute(sql, params).fetchall()
 
     def get_event(self, internal_id: str) -> EventRow | None:
         with self._lock:
