@@ -38,6 +38,7 @@ class Checkpoint:
     failed: int = 0
     complete: bool = False
     max_request_bytes: int | None = None
+    follow: dict[str, Any] | None = None  # --follow: where the last settled line ends (follow.py)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,6 +76,7 @@ class Checkpoint:
             failed=int(data.get("failed", 0)),
             complete=bool(data.get("complete")),
             max_request_bytes=data.get("max_request_bytes"),
+            follow=data.get("follow"),
         )
 
     @property
@@ -115,6 +117,7 @@ class Checkpoint:
             "failed": self.failed,
             "complete": self.complete,
             "max_request_bytes": self.max_request_bytes,
+            "follow": self.follow,
         }
         tmp = self.path.with_name(self.path.name + ".tmp")
         with open(tmp, "wb") as f:

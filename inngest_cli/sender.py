@@ -20,8 +20,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from inngest_cli.batching import Limits, encode_batch, pack
+from inngest_cli.batching import Limits, Packer, encode_batch
 from inngest_cli.errors import AuthError, ConnectError, Interrupted, RemoteError
+from inngest_cli.feed import Feed
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
@@ -31,6 +32,13 @@ Item = Event | Failure
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 120.0
 STOPPED = "not sent: stopped at the error at {}"
+# A partial batch leaves once its first event has waited `linger` (the default) or the input has
+# been quiet for IDLE: a burst (a pipe's chunk, a file) is packed whole, while a lone event on a
+# live pipe goes out within IDLE. IDLE is a few times the interpreter's thread switch interval
+# (5 ms), so a reader thread that merely lost the processor for a moment is not taken for quiet.
+DEFAULT_LINGER = 0.2
+IDLE = 0.02
+MAX_WAIT = 0.5  # the longest the loop sleeps without a reason to wake (a safety net)
 
 
 class Poster(Protocol):
@@ -45,6 +53,8 @@ class SendOptions:
     limits: Limits = field(default_factory=Limits)
     backoff_base: float = 0.1
     grace: float = 10.0  # seconds to wait for requests in flight after an interrupt
+    linger: float = DEFAULT_LINGER  # seconds an event may wait for others to share its request
+    rate: float | None = None  # events per second at most (pacing); None: as fast as possible
     # Seeds for reproducible IDs across runs (checkpoints); None: a fresh seed per request.
     base_seed: IdSeed | None = None
 
@@ -116,6 +126,9 @@ class Sender:
         on_failure: Callable[[Failure], None],
         on_progress: Callable[[Stats], None] | None = None,
         on_settled: Callable[[Item], None] | None = None,
+        on_stopping: Callable[[float], None] | None = None,
+        on_unsettled: Callable[[list[Item], bool], None] | None = None,
+        stop_input: Callable[[], None] | None = None,
     ) -> None:
         self.api = api
         self.options = options
@@ -123,6 +136,18 @@ class Sender:
         self.on_failure = on_failure
         self.on_progress = on_progress
         self.on_settled = on_settled  # the last item of each settled batch (for checkpoints)
+        # After an interrupt: once, when the loop starts stopping (with the grace period); then
+        # with the items it could not settle, in input order, and whether they may have reached
+        # the server (in flight at the end of the grace period) or certainly did not.
+        self.on_stopping = on_stopping
+        self.on_unsettled = on_unsettled
+        # Makes the input stop taking bytes from the OS (signal-safe); the reader then ends
+        # after what it holds, which is sent within the grace period. Without it, an interrupt
+        # stops reading at the next item.
+        self.stop_input = stop_input
+        self._feed: Feed[Item] | None = None
+        self.taken = 0  # items taken from the input
+        self.reported = 0  # items reported (settled, or handed to on_unsettled)
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
@@ -136,46 +161,186 @@ class Sender:
     def interrupted(self) -> bool:
         return self._interrupted.is_set()
 
+    @property
+    def halted(self) -> bool:
+        """A reply ended the run (bad key, not an Event API, unreachable after retries): the
+        failures reported from now on that say "not sent"/"gave up" are the run's, not their
+        events'."""
+        return self._halt.is_set()
+
     def interrupt(self) -> None:
-        """Stop reading and retrying; requests in flight get `grace` seconds. Signal-safe."""
+        """Stop reading and retrying; what was read and requests in flight get `grace` seconds.
+        Signal-safe."""
         self._interrupted.set()
-        self._stop.set()
+        if self.stop_input is not None:
+            self.stop_input()
+        else:
+            self._stop.set()
+        if self._feed is not None:
+            self._feed.wake()
 
     # -- main thread ----------------------------------------------------------------------
     def run(self, items: Iterable[Item]) -> Stats:
         """Send everything. Raises AuthError/RemoteError/ConnectError for errors that end the
-        run, and Interrupted after an interrupt, each after reporting what was settled."""
-        pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
-        window = max(1, self.options.concurrency)
+        run, and Interrupted after an interrupt, each after reporting what was settled.
+
+        A reader thread (`Feed`) takes the input, so this loop never waits in a read: it packs
+        what has arrived, sends a partial batch once the input has been quiet for `IDLE` or its
+        first event has waited `linger`, reports each batch as soon as it settles, and notices an
+        interrupt while the input is idle. After an interrupt it sends what had been read (the
+        sources stop reading from the OS at once; see `sources.Stopper`) within the grace period
+        and hands what it could not settle to `on_unsettled`.
+        """
+        options = self.options
+        window = max(1, options.concurrency)
+        linger = max(0.0, options.linger)
+        idle = min(linger, IDLE)
+        if options.rate:
+            options.limits.max_batch = min(options.limits.max_batch, max(1, int(options.rate / 10)))
+        pacer = _Pacer(options.rate) if options.rate else None
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
+        # Read ahead by a window's worth: enough to keep every connection busy, and no more.
+        feed: Feed[Item] = Feed(self._read(items), window * options.limits.max_batch)
+        self._feed = feed
+        packer = Packer(options.limits)
+        ready: deque[list[Item]] = deque()  # packed, waiting for a free slot (or the pacer)
+        pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
         unsent: _Delivered | None = None  # read, but not to be sent: reported after the rest
+        read_error: BaseException | None = None
+        eof = False
+        stopping = False
+
+        def wake(_: object) -> None:
+            feed.wake()
+
+        feed.start()
         try:
-            for batch in pack(self._read(items), self.options.limits):
-                if self._interrupted.is_set():
-                    break  # not reported: a resumed run sends it
-                if self._halt.is_set():
-                    unsent = self._not_sent(batch, "not sent: the run was stopped")
+            while True:
+                while pending and pending[0][0].done():
+                    self._emit_batch(*pending.popleft())
+                if self._interrupted.is_set() and not stopping:
+                    stopping = True
+                    self._deadline = time.monotonic() + options.grace
+                    if self.on_stopping is not None:
+                        self.on_stopping(options.grace)
+                now = time.monotonic()
+                if stopping and now >= (self._deadline or now):
                     break
-                if self.options.on_error == "stop" and isinstance(batch[-1], Failure):
-                    self.stats.stopped_at = batch[-1].location()
-                    unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
+                wait_until: float | None = None
+                while ready and (stopping or len(pending) < window):
+                    batch = ready[0]
+                    if self._halt.is_set():
+                        self._stop.set()
+                        rest = [i for b in ready for i in b] + (packer.flush() or [])
+                        rest += feed.close() + feed.leftover(1.0)
+                        self.taken += len(rest) - sum(len(b) for b in ready)
+                        unsent = self._not_sent(rest, "not sent: the run was stopped")
+                        ready.clear()
+                        break
+                    if options.on_error == "stop" and isinstance(batch[-1], Failure):
+                        self.stats.stopped_at = batch[-1].location()
+                        unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
+                        ready.clear()
+                        break
+                    if pacer is not None and not stopping:
+                        at = pacer.slot(batch)
+                        if at > now:
+                            wait_until = at
+                            break
+                    ready.popleft()
+                    if pacer is not None:
+                        pacer.took(batch)
+                    future = pool.submit(self._deliver, batch)
+                    future.add_done_callback(wake)
+                    pending.append((future, batch))
+                if unsent is not None:
                     break
-                pending.append((pool.submit(self._deliver, batch), batch))
-                while pending and (len(pending) >= window or pending[0][0].done()):
-                    self._emit(self._wait(*pending.popleft()))
-            while pending:
-                self._emit(self._wait(*pending.popleft()))
+                if eof and not ready and not pending:
+                    break
+                if eof or (len(ready) >= window and not stopping):
+                    # Nothing to read (or no room for it): wait for a batch to settle, a signal,
+                    # or the pacer.
+                    feed.wait(_timeout(now, wait_until, self._deadline if stopping else None))
+                    continue
+                if len(packer):
+                    due = min(feed.last_arrival + idle, packer.oldest + linger)
+                    timeout = 0.0 if stopping else max(0.0, due - now)
+                else:
+                    timeout = MAX_WAIT
+                timeout = _timeout(now, now + timeout, wait_until, self._deadline)
+                try:
+                    arrived = feed.take(timeout)
+                except Exception as exc:  # the input failed: send what was read, then raise it
+                    read_error, arrived = exc, []
+                self.taken += len(arrived)
+                now = time.monotonic()
+                add = packer.add
+                for item in arrived:
+                    full = add(item, now)
+                    if full is not None:
+                        ready.append(full)
+                if read_error is not None or feed.ended:
+                    eof = True
+                if len(packer) and (
+                    eof
+                    or stopping
+                    or now - packer.oldest >= linger
+                    or (not arrived and now - feed.last_arrival >= idle)
+                ):
+                    ready.append(packer.flush() or [])
+            if stopping:
+                self._stop_after_grace(feed, packer, ready, pending)
+            else:
+                while pending:
+                    self._emit_batch(*pending.popleft())
             if unsent is not None:
                 self._stop.set()
                 self._emit(unsent)
         finally:
+            self._stop.set()
+            feed.close()
             pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
             self.stats.finished = time.monotonic()
         if self._interrupted.is_set():
             raise Interrupted(self.stats)
         if self._fatal is not None:
             raise self._error(self._fatal.reply)
+        if read_error is not None:
+            raise read_error
         return self.stats
+
+    def _emit_batch(self, future: Future[_Delivered], batch: list[Item]) -> bool:
+        """Report a batch in input order; False if it could not be (its outcome is unknown, or
+        one before it was): it is then handed to `on_unsettled`."""
+        delivered = self._wait(future, batch)
+        never_sent = delivered.abandoned and future.cancel()
+        self._emit(delivered)
+        self.reported += len(batch)
+        if self._abandoned:
+            if self.on_unsettled is not None:
+                self.on_unsettled(batch, not never_sent)
+            return False
+        return True
+
+    def _stop_after_grace(
+        self,
+        feed: Feed[Item],
+        packer: Packer,
+        ready: deque[list[Item]],
+        pending: deque[tuple[Future[_Delivered], list[Item]]],
+    ) -> None:
+        """The grace period is over (or everything read went out): settle what finished, and
+        hand the rest, in input order, to `on_unsettled`."""
+        while pending:
+            self._emit_batch(*pending.popleft())
+        rest = [item for batch in ready for item in batch]
+        rest += packer.flush() or []
+        rest += feed.close()
+        rest += feed.leftover()
+        if rest:
+            self.reported += len(rest)
+            if self.on_unsettled is not None:
+                self.on_unsettled(rest, False)
 
     def _read(self, items: Iterable[Item]) -> Iterator[Item]:
         """The input until a stop: checked before taking an item, so none is taken and lost."""
@@ -257,22 +422,29 @@ class Sender:
             self._stop.set()
 
     def _error(self, reply: Reply) -> Exception:
+        """The one error that ends the run, naming where it was sent (key masked)."""
         attempts = self._attempts()
+        url = getattr(self.api, "display_url", None)
+        at = f" at {url}" if url else ""
         if reply.auth:
             return AuthError(
-                f"the event key was rejected: {reply.error}", status=reply.status, hint=reply.hint
+                f"the event key was rejected{' by ' + url if url else ''}: {reply.error}",
+                status=reply.status,
+                hint=reply.hint,
             )
         if reply.status is None:
             return ConnectError(
-                f"could not reach the Event API after {attempts}: {reply.error}",
-                hint=reply.hint,
+                f"could not reach the Event API{at} after {attempts}: {reply.error}",
+                hint=reply.hint
+                or "is the server running, and is this its address (--event-api-url)?",
             )
         if reply.outcome is Outcome.RETRY:
             return ConnectError(
-                f"the Event API kept failing after {attempts}: {reply.error}",
+                f"the Event API{at} kept failing after {attempts}: {reply.error}",
                 hint=reply.hint,
             )
-        return RemoteError(reply.error, status=reply.status, hint=reply.hint)
+        return RemoteError(f"{url}: {reply.error}" if url else reply.error,
+                           status=reply.status, hint=reply.hint)
 
     # -- worker threads -------------------------------------------------------------------
     def _deliver(self, batch: list[Item]) -> _Delivered:
@@ -367,3 +539,23 @@ class Sender:
             return min(retry_after, MAX_RETRY_AFTER)
         base = self.options.backoff_base * (2 ** (attempt - 1))
         return float(min(base, MAX_BACKOFF) + random.uniform(0, self.options.backoff_base))
+
+
+def _timeout(now: float, *deadlines: float | None) -> float:
+    """Seconds until the earliest deadline, at most MAX_WAIT."""
+    return max(0.0, min([now + MAX_WAIT, *(d for d in deadlines if d is not None)]) - now)
+
+
+class _Pacer:
+    """`--rate`: a batch of n events may leave n / rate seconds after the previous one's start."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.next = time.monotonic()
+
+    def slot(self, batch: list[Item]) -> float:
+        return self.next
+
+    def took(self, batch: list[Item]) -> None:
+        events = sum(1 for item in batch if isinstance(item, Event))
+        self.next = max(self.next, time.monotonic()) + events / self.rate

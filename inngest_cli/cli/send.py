@@ -28,6 +28,10 @@ EPILOG = """Examples:
   jq -c '.users[]' dump.json | inngest-cli send --name app/user.imported -o ndjson
 
   inngest-cli send events.ndjson --failed-out failed.ndjson
+
+  inngest-cli send --follow /var/log/app/events.ndjson --checkpoint ship.checkpoint
+
+  while read -r user; do inngest-cli send -I --name app/ping data.user="$user"; done < users.txt
 """
 
 _CONN = "Connection"
@@ -77,6 +81,23 @@ def _stdin_has_input() -> bool:
     except (OSError, ValueError, AttributeError):
         return False
     return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
+
+
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _parse_rate(text: str) -> float:
+    """`--rate`: N/s, N/m, N/h or a bare N (per second), N > 0; returns events per second."""
+    number, _, unit = text.strip().partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in ("", *RATE_UNITS) or not value > 0 or value == float("inf"):
+        raise UsageError(
+            f"--rate: {text!r} is not a rate", hint="e.g. --rate 50/s, --rate 600/m, --rate 10"
+        )
+    return value / RATE_UNITS.get(unit or "s", 1.0)
 
 
 def _flag_event(
@@ -301,6 +322,49 @@ def send(
             rich_help_panel=_BULK,
         ),
     ] = False,
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            "-F",
+            help="Send what FILE holds, then each line appended to it, across rotation and "
+            "truncation (as tail -F), until a signal; with --checkpoint a restart resumes.",
+            rich_help_panel=_BULK,
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    linger: Annotated[
+        float,
+        typer.Option(
+            "--linger",
+            min=0,
+            max=60,
+            metavar="SECONDS",
+            help="Longest an event waits for others to share its request (live input).",
+            rich_help_panel=_BULK,
+        ),
+    ] = 0.2,
+    rate: Annotated[
+        str | None,
+        typer.Option(
+            "--rate",
+            metavar="N/s",
+            help="Send at most N events per second (N/s, N/m or N/h), to pace a backfill.",
+            rich_help_panel=_BULK,
+            show_default=False,
+        ),
+    ] = None,
+    ignore_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-stdin",
+            "-I",
+            help="Never read stdin (scripts and loops: stdin is read whenever it is a pipe "
+            "or a file).",
+            rich_help_panel=_BULK,
+        ),
+    ] = False,
     checkpoint: Annotated[
         Path | None,
         typer.Option(
@@ -413,8 +477,20 @@ def send(
         )
         if val is not None
     ]
+    if ignore_stdin and "-" in paths:
+        raise UsageError("--ignore-stdin: cannot also read stdin ('-')")
+    pace = _parse_rate(rate) if rate is not None else None
+    if follow is not None:
+        for flag, given in (("--dry-run", dry_run), ("--wait", wait), ("input files", paths)):
+            if given:
+                raise UsageError(f"--follow: cannot be combined with {flag}")
+    stdin_input = not ignore_stdin and follow is None and _stdin_has_input()
+    implicit_stdin = False
     flags_mode = (
-        name is not None and not paths and (bool(event_flags or items) or not _stdin_has_input())
+        name is not None
+        and not paths
+        and follow is None
+        and (bool(event_flags or items) or not stdin_input)
     )
     if not flags_mode:
         if items or event_flags:
@@ -423,14 +499,15 @@ def send(
                 f"{what}: builds one event with --name and cannot be combined with "
                 "input files or stdin"
             )
-        if not paths:
-            if not _stdin_has_input():
+        if not paths and follow is None:
+            if not stdin_input:
                 raise UsageError(
                     "nothing to send: give --name NAME (with --data or field items), a FILE, "
                     "or pipe events on stdin",
                     hint="e.g. inngest-cli send --name app/hello data.msg=hi",
                 )
             paths = ["-"]
+            implicit_stdin = True
     if paths.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
 
@@ -453,7 +530,12 @@ def send(
         keep_ts=keep_ts,
         max_event_bytes=max_event_bytes,
     )
+    from inngest_cli.sources import Stopper
+
+    stopper = Stopper()
+    follower = None
     with ExitStack() as stack:
+        stack.callback(stopper.close)
         if flags_mode:
             assert name is not None
             from inngest_cli.payload import EncodeError, dumps
@@ -467,21 +549,20 @@ def send(
             if isinstance(result, Failure):
                 raise UsageError(_flag_problem(result.reason), hint=result.hint)
             stream: Iterator[Event | Failure] = iter([result])
-        else:
-            sources = [run.open_source(p, stack) for p in paths]
-            stream = shape_records(run.records(sources, input_format), shaping)
         limits = Limits(max_request_bytes=max_request_bytes, max_batch=max_batch)
         resume = None
         if checkpoint is not None and not dry_run:
             resume = run.open_checkpoint(
                 checkpoint,
-                paths if not flags_mode else ["flags"],
+                [str(follow)] if follow is not None else paths if not flags_mode else ["flags"],
                 config,
                 shaping,
+                follow=follow is not None,
                 fmt=input_format,
                 max_request_bytes=max_request_bytes,
                 max_batch=max_batch,
                 on_error=on_error,
+                **({"rate": pace} if pace is not None else {}),
             )
             if resume.complete:
                 from inngest_cli.cli.console import info as note
@@ -491,12 +572,20 @@ def send(
                     f"({resume.sent} sent, {resume.failed} failed); delete it to send again"
                 )
                 return int(ExitCode.OK)
-            stream = resume.skip_settled(stream)
+        if follow is not None:
+            follower = run.open_follower(str(follow), stopper, resume, stack)
+            stream = shape_records(run.records([(str(follow), follower)], "ndjson"), shaping)
+        elif not flags_mode:
+            sources = [run.open_source(p, stack, stopper) for p in paths]
+            stream = shape_records(run.records(sources, input_format), shaping)
+        if resume is not None:
+            if follow is None:
+                stream = resume.skip_settled(stream)
             if resume.max_request_bytes:
                 limits.lower_to(resume.max_request_bytes)
         mode = "ab" if resume is not None and resume.resuming else "wb"
         out = stack.enter_context(open(failed_out, mode)) if failed_out else None  # noqa: SIM115
-        total = run.total_size(paths) if not flags_mode else None
+        total = run.total_size(paths) if not flags_mode and follow is None else None
         if dry_run:
             return run.dry_run(stream, limits, config, out)
         code = run.send(
@@ -514,5 +603,15 @@ def send(
             show_source=len(paths) > 1,
             total=total,
             collect=waiter.collect if waiter else None,
+            linger=linger,
+            rate=pace,
+            stopper=stopper,
+            follower=follower,
+            resumable=follow is not None or run.rereadable(paths),
+            empty=None
+            if name is None or flags_mode
+            else "stdin had no events"
+            if implicit_stdin
+            else "the input had no events",
         )
     return code if waiter is None else waiter.finish(code)

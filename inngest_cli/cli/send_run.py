@@ -21,29 +21,86 @@ if TYPE_CHECKING:
     from inngest_cli.inputs import Record
     from inngest_cli.payload import Event, Failure, Shaping
     from inngest_cli.sender import Sender, Stats
+    from inngest_cli.sources import Stopper
 
     Items = Iterator[Event | Failure]
 
 
-def open_source(path: str, stack: ExitStack) -> tuple[str, IO[bytes]]:
+def open_source(path: str, stack: ExitStack, stopper: Stopper) -> tuple[str, IO[bytes]]:
+    """An input as a byte stream that `stopper` can interrupt (see `sources`)."""
+    from inngest_cli.sources import interruptible
+
     if path == "-":
         if sys.stdin.isatty():
             raise UsageError(
                 "stdin is a terminal: pipe events in (NDJSON, a JSON array or object)",
                 hint="e.g. cat events.ndjson | inngest-cli send",
             )
-        return "stdin", sys.stdin.buffer
+        return "stdin", interruptible(sys.stdin.buffer, stopper)
     try:
-        return path, stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        handle = stack.enter_context(open(path, "rb"))  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return path, interruptible(handle, stopper)
+
+
+def open_follower(
+    path: str, stopper: Stopper, checkpoint: Checkpoint | None, stack: ExitStack
+) -> IO[bytes]:
+    """`--follow`: the file as a never-ending stream, resumed where the checkpoint says."""
+    import io
+
+    from inngest_cli.cli.console import info as note
+    from inngest_cli.follow import Follower, Position
+
+    resume = None
+    if checkpoint is not None:
+        resume = Position.from_json(getattr(checkpoint, "follow", None))
+    try:
+        follower = Follower(path, stopper, resume=resume, track=checkpoint is not None)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    stack.callback(follower.close)
+    for notice in follower.notices:
+        note(f"note: {notice}")
+    return io.BufferedReader(follower, 1 << 16)
 
 
 def records(sources: list[tuple[str, IO[bytes]]], fmt: str) -> Iterator[Record]:
+    """Each source's records in turn, gzip recognised by its magic bytes. Runs on the reader
+    thread: opening a gzip stream waits for its first bytes."""
+    import gzip
+    import zlib
+
+    from inngest_cli.follow import Follower
     from inngest_cli.inputs import read_records
+    from inngest_cli.sources import gunzipped
 
     for source, handle in sources:
-        yield from read_records(handle, source, fmt)  # type: ignore[arg-type]
+        raw = getattr(handle, "raw", None)
+        base = raw.base_line if isinstance(raw, Follower) else 0
+        try:
+            for record in read_records(gunzipped(handle), source, fmt):  # type: ignore[arg-type]
+                if base:
+                    record.line += base
+                yield record
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(f"{source}: not valid gzip: {exc}") from None
+
+
+def rereadable(paths: list[str]) -> bool:
+    """Whether every input can be read again from its start (so a checkpoint can resume it):
+    files, and stdin redirected from a file; not a pipe."""
+    from inngest_cli.sources import is_regular
+
+    for path in paths:
+        if path == "-":
+            try:
+                if not is_regular(sys.stdin.fileno()):
+                    return False
+            except (OSError, ValueError):
+                return False
+    return True
 
 
 def total_size(paths: list[str]) -> int | None:
@@ -134,18 +191,36 @@ def send(
     show_source: bool,
     total: int | None,
     collect: Any = None,
+    linger: float = 0.2,
+    rate: float | None = None,
+    stopper: Stopper | None = None,
+    follower: IO[bytes] | None = None,
+    resumable: bool = True,
+    empty: str | None = None,
 ) -> int:
+    """Send ``stream`` and render the outcome. ``resumable``: the inputs can be read again, so a
+    checkpoint could resume them (what the interrupt hint offers). ``empty``: with --name, an
+    input without events is an error (this text says why), not a warning."""
+    from inngest_cli.cli.console import Stdout, settings, stderr_line
     from inngest_cli.cli.console import info as note
-    from inngest_cli.cli.console import settings, stderr_line
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.eventapi import EventAPI
+    from inngest_cli.follow import Follower
     from inngest_cli.sender import Sender, SendOptions
 
-    output = SendOutput(fmt or default_format(), show_source=show_source)  # type: ignore[arg-type]
-    report = FailureReport(failed_out)
+    output_format = fmt or default_format()
+    output = SendOutput(output_format, show_source=show_source)  # type: ignore[arg-type]
+    report = FailureReport(failed_out, keep_unsent=checkpoint is None)
     progress = None
-    if not (no_progress or settings.quiet or settings.verbose) and sys.stderr.isatty():
+    # The display is on stderr and never captures stdout; when stdout is the same terminal and
+    # results stream to it (not a table at the end), the results are the progress.
+    streams_to_terminal = Stdout.isatty() and output_format != "table"
+    if (
+        not (no_progress or settings.quiet or settings.verbose)
+        and sys.stderr.isatty()
+        and not streams_to_terminal
+    ):
         progress = Progress(total)
 
     def on_progress(stats: Stats) -> None:
@@ -160,19 +235,29 @@ def send(
         on_error=on_error,  # type: ignore[arg-type]
         limits=limits,
         base_seed=checkpoint.base_seed if checkpoint is not None else None,
+        linger=linger,
+        rate=rate,
     )
     offset = (checkpoint.sent, checkpoint.failed) if checkpoint is not None else (0, 0)
+    follows = getattr(follower, "raw", None)
 
     def on_settled(item: Any) -> None:
         if checkpoint is not None:
             if failed_out is not None:
                 failed_out.flush()
+            if isinstance(follows, Follower):
+                where = follows.position(item.line)
+                if where is not None:
+                    checkpoint.follow = where.to_json()
             checkpoint.settle(
                 item,
                 offset[0] + sender.stats.sent,
                 offset[1] + sender.stats.failed,
                 limits.max_request_bytes,
             )
+
+    def on_stopping(grace: float) -> None:
+        note(f"stopping: sending what was read, waiting up to {grace:g} s (Ctrl-C again to abort)")
 
     with EventAPI(
         config,
@@ -185,32 +270,51 @@ def send(
             api,
             options,
             on_accepted=tee(output.accepted, collect),
-            on_failure=report,
+            on_failure=lambda failure: report(failure, run_level=sender.halted),
             on_progress=on_progress,
             on_settled=on_settled,
+            on_stopping=on_stopping,
+            on_unsettled=report.unsettled,
+            stop_input=stopper.stop if stopper is not None else None,
         )
         try:
-            with _interrupts(sender):
+            with _interrupts(sender, failed_out, checkpoint is not None):
                 stats = sender.run(stream)
         except Interrupted as stopped:
             _finish(progress, output, sender.stats, report)
             stopped.message = (
-                f"interrupted: {sender.stats.sent} events confirmed sent, "
-                f"{sender.stats.unconfirmed} in flight not confirmed"
+                f"interrupted: {sender.stats.sent} events confirmed sent"
+                + (f", {report.not_sent} read and not sent" if report.not_sent else "")
+                + (f", {report.in_flight} in flight not confirmed" if report.in_flight else "")
             )
-            stopped.hint = (
-                f"rerun the same command to resume from {checkpoint.path}"
-                if checkpoint is not None
-                else "rerun with --checkpoint FILE to be able to resume without duplicates"
+            stopped.hint = _resume_hint(
+                checkpoint,
+                resumable,
+                follower is not None,
+                failed_out if report.not_sent or report.in_flight else None,
+                lost=bool(report.not_sent or report.in_flight),
             )
             raise
-        except InngestCLIError:
+        except InngestCLIError as error:
             _finish(progress, output, sender.stats, report)
+            if report.run_level:
+                error.message += f" ({_plural(report.run_level, 'event')} not sent)"
+                if failed_out is not None:
+                    error.hint = (error.hint + "; " if error.hint else "") + (
+                        "the events not sent are in --failed-out"
+                    )
             raise
     if checkpoint is not None:
         checkpoint.finish()
     _finish(progress, output, stats, report)
     if stats.sent == 0 and stats.failed == 0:
+        if empty is not None:
+            raise InputError(
+                f"{empty}, so nothing was sent",
+                hint="to send one event built from the flags, add --ignore-stdin (-I)"
+                if empty.startswith("stdin")
+                else None,
+            )
         note("warning: no events in the input; nothing was sent")
         return int(ExitCode.OK)
     if stats.failed == 0:
@@ -218,15 +322,60 @@ def send(
     return int(ExitCode.PARTIAL if stats.sent else ExitCode.FAILED)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _resume_hint(
+    checkpoint: Checkpoint | None,
+    resumable: bool,
+    follow: bool,
+    failed_out: IO[bytes] | None,
+    *,
+    lost: bool,
+) -> str | None:
+    """What the user can do about what was not sent. A checkpoint is offered only where a rerun
+    reads the same input again (files, stdin from a file, a followed file); for a pipe, whose
+    producer would have to reproduce its output, only --failed-out, and only if something read
+    was not sent."""
+    if checkpoint is not None:
+        return f"rerun the same command to resume from {checkpoint.path}"
+    if resumable or follow:
+        return "rerun with --checkpoint FILE to be able to resume without duplicates"
+    if lost and failed_out is None:
+        return "--failed-out FILE keeps what was read and not sent, to replay"
+    return None
+
+
 @contextmanager
-def _interrupts(sender: Sender) -> Iterator[None]:
-    """SIGINT/SIGTERM: the first asks the sender to stop and settle; a second one aborts."""
+def _interrupts(
+    sender: Sender, failed_out: IO[bytes] | None, resumable: bool
+) -> Iterator[None]:
+    """SIGINT/SIGTERM: the first asks the sender to stop and settle (it says so and for how
+    long); a second one aborts at once with one line."""
     import signal
 
     def handler(signum: int, frame: Any) -> None:
-        if sender.interrupted:
-            raise KeyboardInterrupt
-        sender.interrupt()
+        if not sender.interrupted:
+            sender.interrupt()
+            return
+        if failed_out is not None:
+            try:
+                failed_out.flush()
+            except (OSError, ValueError, RuntimeError):  # RuntimeError: a write was under way
+                pass
+        unconfirmed = max(0, sender.taken - sender.reported)
+        line = (
+            f"error: aborted: {sender.stats.sent} events confirmed sent, "
+            f"{unconfirmed} read and not confirmed"
+            + ("; rerun the same command to resume\n" if resumable else "\n")
+        )
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError, RuntimeError):
+            pass
+        os.write(2, line.encode())
+        os._exit(int(ExitCode.INTERRUPTED))
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -237,8 +386,16 @@ def _interrupts(sender: Sender) -> Iterator[None]:
 
 
 def open_checkpoint(
-    path: Path, sources: list[str], config: EventAPIConfig, shaping: Shaping, **options: Any
+    path: Path,
+    sources: list[str],
+    config: EventAPIConfig,
+    shaping: Shaping,
+    *,
+    follow: bool = False,
+    **options: Any,
 ) -> Checkpoint:
+    """The run's checkpoint; a followed file is identified by its name alone (it grows), its
+    position is the checkpoint's `follow` entry."""
     from dataclasses import asdict
 
     from inngest_cli.checkpoint import Checkpoint
@@ -246,9 +403,13 @@ def open_checkpoint(
     sizes = []
     for source in sources:
         try:
-            sizes.append(None if source in ("-", "flags") else os.path.getsize(source))
+            sizes.append(
+                None if follow or source in ("-", "flags") else os.path.getsize(source)
+            )
         except OSError:
             sizes.append(None)
+    if follow:
+        options["follow"] = True
     fingerprint = {
         "sources": [
             {"name": "stdin" if s == "-" else s, "size": size}
