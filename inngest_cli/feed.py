@@ -33,6 +33,7 @@ class Feed(Generic[T]):
         self._closed = False  # the consumer wants no more items
         self._error: BaseException | None = None
         self._waiting = False
+        self._woken = False  # a `wake` not yet seen by take/wait (so none is lost)
         self.last_arrival = time.monotonic()  # when the latest item arrived
         self._thread = threading.Thread(target=self._pump, name="read", daemon=True)
 
@@ -77,7 +78,14 @@ class Feed(Generic[T]):
         the items before it have been taken."""
         cond = self._cond
         with cond:
-            if not self._buffer and not self._ended and timeout is not None and timeout > 0:
+            woken, self._woken = self._woken, False
+            if (
+                not woken
+                and not self._buffer
+                and not self._ended
+                and timeout is not None
+                and timeout > 0
+            ):
                 self._waiting = True
                 try:
                     cond.wait(timeout)
@@ -100,7 +108,8 @@ class Feed(Generic[T]):
     def wait(self, timeout: float) -> None:
         """Sleep until `wake` (or new input) or ``timeout``, without taking anything."""
         with self._cond:
-            if self._buffer and not self._closed:
+            woken, self._woken = self._woken, False
+            if woken or (self._buffer and not self._closed):
                 return
             self._waiting = True
             try:
@@ -113,6 +122,7 @@ class Feed(Generic[T]):
         a signal handler: the lock is only ever held briefly and never around a blocking call."""
         if self._cond.acquire(timeout=0.05):
             try:
+                self._woken = True
                 self._cond.notify_all()
             finally:
                 self._cond.release()

@@ -90,7 +90,8 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
         )
     if status == 413:
         return Reply(Outcome.TOO_LARGE, status, [], error or "request too large")
-    if status == 429 or status >= 500:
+    # 501 (a plain web server that does not take POST) will not change on a retry.
+    if status == 429 or (status >= 500 and status != 501):
         return Reply(
             Outcome.RETRY,
             status,
@@ -104,6 +105,8 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
         Outcome.FATAL,
         status,
         [],
-        f"HTTP {status}: {error or snippet}",
+        f"HTTP {status}: {error or snippet}"
+        if error or isinstance(body, dict)
+        else f"HTTP {status}, not an Inngest Event API reply: {' '.join(snippet.split())[:60]!r}",
         hint="check the Event API URL (--event-api-url, INNGEST_DEV)",
     )

@@ -436,7 +436,7 @@ class Sender:
             return ConnectError(
                 f"could not reach the Event API{at} after {attempts}: {reply.error}",
                 hint=reply.hint
-                or "is the server running, and is this its address (--event-api-url)?",
+                or "check that a server is running at that address (--event-api-url)",
             )
         if reply.outcome is Outcome.RETRY:
             return ConnectError(

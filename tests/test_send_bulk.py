@@ -122,8 +122,11 @@ def test_gives_up_after_retries_and_reports_unreachable(fault_server: Any, tmp_p
     assert result.returncode == 5
     assert server.state()["events"] == []
     assert failed.read_text() == ndjson_events(3)
-    assert "error: stdin:1: gave up after 3 attempts: injected" in result.stderr
-    assert result.stderr.endswith("error: the Event API kept failing after 3 attempts: injected\n")
+    assert "error: stdin:1:" not in result.stderr  # a run-level failure: one line, not three
+    assert result.stderr.endswith(
+        f"error: the Event API at {server.url}/e/****_SET kept failing after 3 attempts: injected "
+        "(3 events not sent)\nhint: the events not sent are in --failed-out\n"
+    )
 
 
 def test_partial_failure_resends_the_rest(fault_server: Any, tmp_path: Path) -> None:
