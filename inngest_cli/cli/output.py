@@ -200,6 +200,8 @@ class Progress:
         ]
         if total_bytes:
             columns += [BarColumn(), DownloadColumn()]
+        else:  # live input: when something last went out says whether it is flowing
+            columns.append(TextColumn("last sent {task.fields[last]}"))
         columns.append(TimeElapsedColumn())
         self._progress = RichProgress(
             *columns,
@@ -207,16 +209,26 @@ class Progress:
             transient=True,
             redirect_stdout=False,  # stdout is data: it never goes through the display
         )
-        self._task = self._progress.add_task("send", total=total_bytes, events=0, failed=0, rate=0)
+        self._task = self._progress.add_task(
+            "send", total=total_bytes, events=0, failed=0, rate=0, last="-"
+        )
+        self._sent = 0
+        self._last = "-"
         self._progress.start()
 
     def update(self, stats: Stats) -> None:
+        if stats.sent > self._sent:
+            import time
+
+            self._sent = stats.sent
+            self._last = time.strftime("%H:%M:%S")
         self._progress.update(
             self._task,
             completed=stats.bytes,
             events=f"{stats.sent:,}",
             failed=f"{stats.failed:,}",
             rate=f"{stats.rate:,.0f}",
+            last=self._last,
         )
 
     def stop(self) -> None:
