@@ -85,6 +85,30 @@ class Packer:
         self._count = count + 1
         return full
 
+    def add_all(self, items: list[Any], now: float, full: list[list[Any]]) -> None:
+        """`add` each of ``items``, appending the batches they close to ``full`` (one call for
+        what arrived together: the per-item work stays in this loop)."""
+        limits = self.limits
+        max_bytes, max_batch = limits.max_request_bytes, limits.max_batch
+        batch, size, count = self._batch, self._size, self._count
+        if not batch and items:
+            self.oldest = now
+        for item in items:
+            body = getattr(item, "body", None)
+            if body is None:
+                batch.append(item)
+                continue
+            length = len(body)
+            added = length + (1 if count else 0)
+            if count and (size + added > max_bytes or count >= max_batch):
+                full.append(batch)
+                batch, size, count, added = [], 2, 0, length
+                self.oldest = now
+            batch.append(item)
+            size += added
+            count += 1
+        self._batch, self._size, self._count = batch, size, count
+
     def flush(self) -> list[Any] | None:
         """The partial batch (None when empty); packing starts afresh."""
         if not self._batch:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 CAPACITY = 20_000  # items read ahead of the sender: bounded memory, and enough to fill a window
+MAX_SLEEP = 0.5  # a sleeping reader re-checks this often (a safety net, not a poll)
 
 
 class StopReading(Exception):
@@ -22,17 +24,24 @@ class StopReading(Exception):
 
 
 class Feed(Generic[T]):
-    """Items from ``items``, read by a daemon thread, handed over in arrival order."""
+    """Items from ``items``, read by a daemon thread, handed over in arrival order.
+
+    The buffer is a deque: the reader appends and the consumer pops without a lock (both are
+    atomic), so a fast input pays no lock per item; the condition is taken only to sleep and to
+    wake a sleeper. A sleeper sets its flag and re-checks the buffer before it sleeps, and the
+    other side changes the buffer before it checks the flag, so no wake-up is lost.
+    """
 
     def __init__(self, items: Iterable[T], capacity: int = CAPACITY) -> None:
         self._items = items
-        self._capacity = capacity
+        self._capacity = max(1, capacity)
         self._cond = threading.Condition(threading.Lock())
-        self._buffer: list[T] = []
+        self._buffer: deque[T] = deque()
         self._ended = False  # the input is exhausted (or failed, or reading was stopped)
         self._closed = False  # the consumer wants no more items
         self._error: BaseException | None = None
-        self._waiting = False
+        self._waiting = False  # the consumer sleeps (on an empty buffer, or for a wake)
+        self._full = False  # the reader sleeps on a full buffer
         self._woken = False  # a `wake` not yet seen by take/wait (so none is lost)
         self.last_arrival = time.monotonic()  # when the latest item arrived
         self._thread = threading.Thread(target=self._pump, name="read", daemon=True)
@@ -44,24 +53,29 @@ class Feed(Generic[T]):
     @property
     def ended(self) -> bool:
         """True once the input is exhausted and every item has been taken."""
-        with self._cond:
-            return self._ended and not self._buffer
+        return self._ended and not self._buffer
 
     def _pump(self) -> None:
         cond = self._cond
         buffer = self._buffer
+        append = buffer.append
+        capacity = self._capacity
+        clock = time.monotonic
         try:
             for item in self._items:
-                with cond:
-                    while len(buffer) >= self._capacity and not self._closed:
-                        cond.wait()
-                    if self._closed:
-                        # Read after the consumer stopped: keep it, so `close` can report it.
-                        buffer.append(item)
-                        return
-                    buffer.append(item)
-                    self.last_arrival = time.monotonic()
-                    if self._waiting:
+                if len(buffer) >= capacity:
+                    with cond:
+                        self._full = True
+                        while len(buffer) >= capacity and not self._closed:
+                            cond.wait(MAX_SLEEP)
+                        self._full = False
+                append(item)
+                self.last_arrival = clock()
+                if self._closed:
+                    return  # read after the consumer stopped: `leftover` has it
+                if self._waiting:
+                    with cond:
+                        self._waiting = False  # one wake-up per sleep
                         cond.notify_all()
         except StopReading:
             pass
@@ -72,48 +86,44 @@ class Feed(Generic[T]):
                 self._ended = True
                 cond.notify_all()
 
+    def _drain(self, limit: int | None = None) -> list[T]:
+        buffer = self._buffer
+        count = len(buffer) if limit is None else min(limit, len(buffer))
+        popleft = buffer.popleft
+        items = [popleft() for _ in range(count)]
+        if items and self._full:
+            with self._cond:
+                self._cond.notify_all()  # room for the reader again
+        return items
+
     def take(self, timeout: float | None, limit: int | None = None) -> list[T]:
         """What has arrived (at most ``limit`` items), waiting up to ``timeout`` seconds if nothing
         has; [] on timeout, on a `wake`, or at the end of the input. Raises the reader's error once
         the items before it have been taken."""
-        cond = self._cond
-        with cond:
-            woken, self._woken = self._woken, False
-            if (
-                not woken
-                and not self._buffer
-                and not self._ended
-                and timeout is not None
-                and timeout > 0
-            ):
+        if not self._buffer and timeout is not None and timeout > 0:
+            with self._cond:
+                woken, self._woken = self._woken, False
                 self._waiting = True
                 try:
-                    cond.wait(timeout)
+                    if not woken and not self._buffer and not self._ended:
+                        self._cond.wait(timeout)
                 finally:
                     self._waiting = False
-            if not self._buffer:
-                if self._ended and self._error is not None:
-                    error, self._error = self._error, None
-                    raise error
-                return []
-            if limit is None or len(self._buffer) <= limit:
-                items = self._buffer[:]
-                self._buffer.clear()
-            else:
-                items = self._buffer[:limit]
-                del self._buffer[:limit]
-            cond.notify_all()  # room for the reader again
-            return items
+        if not self._buffer:
+            if self._ended and self._error is not None and not self._buffer:
+                error, self._error = self._error, None
+                raise error
+            return []
+        return self._drain(limit)
 
     def wait(self, timeout: float) -> None:
         """Sleep until `wake` (or new input) or ``timeout``, without taking anything."""
         with self._cond:
             woken, self._woken = self._woken, False
-            if woken or (self._buffer and not self._closed):
-                return
             self._waiting = True
             try:
-                self._cond.wait(timeout)
+                if not woken and not (self._buffer and not self._closed):
+                    self._cond.wait(timeout)
             finally:
                 self._waiting = False
 
@@ -130,17 +140,13 @@ class Feed(Generic[T]):
     def close(self) -> list[T]:
         """Stop taking: the reader stops at its next item; returns what was read and not taken.
         An item the reader finishes after this is kept for `leftover`."""
+        self._closed = True
+        items = self._drain()
         with self._cond:
-            self._closed = True
-            items = self._buffer[:]
-            self._buffer.clear()
             self._cond.notify_all()
-            return items
+        return items
 
     def leftover(self, timeout: float = 0.0) -> list[T]:
         """Items the reader completed after `close` (waiting up to ``timeout`` for it to end)."""
         self._thread.join(timeout)
-        with self._cond:
-            items = self._buffer[:]
-            self._buffer.clear()
-            return items
+        return self._drain()

@@ -274,11 +274,10 @@ class Sender:
                     read_error, arrived = exc, []
                 self.taken += len(arrived)
                 now = time.monotonic()
-                add = packer.add
-                for item in arrived:
-                    full = add(item, now)
-                    if full is not None:
-                        ready.append(full)
+                if arrived:
+                    closed: list[list[Item]] = []
+                    packer.add_all(arrived, now, closed)
+                    ready.extend(closed)
                 if read_error is not None or feed.ended:
                     eof = True
                 if len(packer) and (
