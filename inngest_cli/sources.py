@@ -52,9 +52,10 @@ class Stopper:
 class PipeReader(io.RawIOBase):
     """Reads a pipe, socket or terminal; raises StopReading once the stopper fires."""
 
-    def __init__(self, fd: int, stopper: Stopper) -> None:
+    def __init__(self, fd: int, stopper: Stopper, owner: object = None) -> None:
         self._fd = fd
         self._stopper = stopper
+        self._owner = owner  # the file object the descriptor belongs to: kept open with us
 
     def readable(self) -> bool:
         return True
@@ -92,7 +93,7 @@ def interruptible(handle: IO[bytes], stopper: Stopper) -> IO[bytes]:
         fd = handle.fileno()
     except (OSError, ValueError, io.UnsupportedOperation):
         return handle  # not a real descriptor (tests' in-memory stdin): reads do not block
-    return io.BufferedReader(PipeReader(fd, stopper), READ_SIZE)
+    return io.BufferedReader(PipeReader(fd, stopper, handle), READ_SIZE)
 
 
 class _ShortReads(io.RawIOBase):
