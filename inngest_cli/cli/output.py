@@ -207,6 +207,7 @@ class Progress:
             *columns,
             console=Console(file=sys.stderr, no_color=settings.no_color),
             transient=True,
+            refresh_per_second=4,  # enough for a person; each redraw costs the sender CPU
             redirect_stdout=False,  # stdout is data: it never goes through the display
         )
         self._task = self._progress.add_task(
