@@ -72,13 +72,11 @@ def records(sources: list[tuple[str, IO[bytes]]], fmt: str) -> Iterator[Record]:
     import gzip
     import zlib
 
-    from inngest_cli.follow import Follower
     from inngest_cli.inputs import read_records
     from inngest_cli.sources import gunzipped
 
     for source, handle in sources:
-        raw = getattr(handle, "raw", None)
-        base = raw.base_line if isinstance(raw, Follower) else 0
+        base = getattr(getattr(handle, "raw", None), "base_line", 0)  # a resumed --follow
         try:
             for record in read_records(gunzipped(handle), source, fmt):  # type: ignore[arg-type]
                 if base:
@@ -206,7 +204,6 @@ def send(
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.eventapi import EventAPI
-    from inngest_cli.follow import Follower
     from inngest_cli.sender import Sender, SendOptions
 
     output_format = fmt or default_format()
@@ -239,13 +236,13 @@ def send(
         rate=rate,
     )
     offset = (checkpoint.sent, checkpoint.failed) if checkpoint is not None else (0, 0)
-    follows = getattr(follower, "raw", None)
+    follows = getattr(follower, "raw", None)  # the Follower, which knows where lines end
 
     def on_settled(item: Any) -> None:
         if checkpoint is not None:
             if failed_out is not None:
                 failed_out.flush()
-            if isinstance(follows, Follower):
+            if follows is not None:
                 where = follows.position(item.line)
                 if where is not None:
                     checkpoint.follow = where.to_json()
