@@ -2,8 +2,9 @@
 
 `Follower` reads what the file holds, then waits for appended bytes. When the path is renamed
 away and a new file takes its place (log rotation), it finishes the old file (the descriptor it
-holds, identified by (device, inode)) and goes on with the new one from its start; when the file
-shrinks (truncation), it starts again from the beginning. It polls: a few stat() calls a second,
+holds, identified by (device, inode), read until the new file is no longer empty) and goes on with
+the new one from its start; when the file shrinks (truncation), it starts again from the
+beginning. It polls: a few stat() calls a second,
 and no platform-specific notification API.
 
 For resuming, it can say where each line ends: `position(line)` is the (device, inode) of the
@@ -226,8 +227,11 @@ class Follower(io.RawIOBase):
         segment = self._segment
         assert segment is not None
         if (st.st_dev, st.st_ino) != (segment.dev, segment.ino):
-            # Rotated. Bytes the writer appended to the old file after our last read (before it
-            # reopened the path) were read above: readinto returned 0 only at its end.
+            # Rotated. The writer may go on appending to the old file until it reopens the path
+            # (logrotate's `create`: rename, create empty, then signal the writer), so the old
+            # file is read until the new one has something in it: the writer has moved over.
+            if st.st_size == 0:
+                return False
             return self._switch()
         if st.st_size < self._offset:  # truncated: what is there now is new
             self._file.seek(0)

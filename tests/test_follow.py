@@ -53,9 +53,11 @@ def test_follow_sends_appends_across_rotation_and_truncation(
         append(log, lines(3, 4))
         send.line()
         send.line()
-        log.rename(tmp_path / "app.log.1")  # rotation: the writer still has the old file
+        log.rename(tmp_path / "app.log.1")  # rotation, as logrotate's `create` does it:
+        log.write_bytes(b"")  # a new empty file, while the writer still has the old one
+        time.sleep(0.5)  # the follower polls: let it see the rotation before the late line
         append(tmp_path / "app.log.1", lines(5))
-        log.write_bytes(lines(6, 7))
+        append(log, lines(6, 7))  # the writer has reopened the path
         wait_for(lambda: len(stored_seqs(server)) == 8)
         with open(log, "r+b") as f:  # copytruncate-style rotation
             f.truncate(0)
