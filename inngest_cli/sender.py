@@ -148,6 +148,7 @@ class Sender:
         self._feed: Feed[Item] | None = None
         self.taken = 0  # items taken from the input
         self.reported = 0  # items reported (settled, or handed to on_unsettled)
+        self.last_read: Item | None = None  # the latest item taken from the input
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
@@ -272,7 +273,9 @@ class Sender:
                     arrived = feed.take(timeout)
                 except Exception as exc:  # the input failed: send what was read, then raise it
                     read_error, arrived = exc, []
-                self.taken += len(arrived)
+                if arrived:
+                    self.taken += len(arrived)
+                    self.last_read = arrived[-1]
                 now = time.monotonic()
                 if arrived:
                     closed: list[list[Item]] = []

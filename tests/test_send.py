@@ -465,9 +465,12 @@ def test_unreachable_server_exits_5() -> None:
         *DEV, "--event-api-url", "http://127.0.0.1:9", "--retries", "0", "--name", "app/a"
     )
     assert result.returncode == 5
-    assert result.stderr.splitlines()[-1].startswith(
+    assert result.stderr.splitlines()[-2].startswith(
         "error: could not reach the Event API at http://127.0.0.1:9/e/****_SET after 1 attempt: "
         "ConnectError"
+    )
+    assert result.stderr.splitlines()[-1] == (
+        "hint: check that a server is running at that address (--event-api-url)"
     )
 
 

@@ -577,7 +577,7 @@ def send(
             stream = shape_records(run.records([(str(follow), follower)], "ndjson"), shaping)
         elif not flags_mode:
             sources = [run.open_source(p, stack, stopper) for p in paths]
-            stream = shape_records(run.records(sources, input_format), shaping)
+            stream = shape_records(run.records(sources, input_format, stopper), shaping)
         if resume is not None:
             if follow is None:
                 stream = resume.skip_settled(stream)

@@ -66,21 +66,34 @@ def open_follower(
     return io.BufferedReader(follower, 1 << 16)
 
 
-def records(sources: list[tuple[str, IO[bytes]]], fmt: str) -> Iterator[Record]:
+def records(
+    sources: list[tuple[str, IO[bytes]]], fmt: str, stopper: Stopper | None = None
+) -> Iterator[Record]:
     """Each source's records in turn, gzip recognised by its magic bytes. Runs on the reader
-    thread: opening a gzip stream waits for its first bytes."""
+    thread: opening a gzip stream waits for its first bytes.
+
+    After ``stopper`` fires, a file stops at its next record (a rerun can read the rest again),
+    while a pipe goes on through what was already taken from it, up to `StopReading`: those
+    bytes exist nowhere else."""
     import gzip
     import zlib
 
     from inngest_cli.inputs import read_records
-    from inngest_cli.sources import gunzipped
+    from inngest_cli.sources import gunzipped, is_regular
 
     for source, handle in sources:
-        base = getattr(getattr(handle, "raw", None), "base_line", 0)  # a resumed --follow
+        raw = getattr(handle, "raw", None)
+        base = getattr(raw, "base_line", 0)  # a resumed --follow
+        try:
+            rereadable = stopper is not None and base == 0 and is_regular(handle.fileno())
+        except (OSError, ValueError, AttributeError):
+            rereadable = False
         try:
             for record in read_records(gunzipped(handle), source, fmt):  # type: ignore[arg-type]
                 if base:
                     record.line += base
+                if rereadable and stopper is not None and stopper.stopped:
+                    return
                 yield record
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(f"{source}: not valid gzip: {exc}") from None
@@ -283,6 +296,7 @@ def send(
                 f"interrupted: {sender.stats.sent} events confirmed sent"
                 + (f", {report.not_sent} read and not sent" if report.not_sent else "")
                 + (f", {report.in_flight} in flight not confirmed" if report.in_flight else "")
+                + (f" (read up to {_where(sender.last_read)})" if sender.last_read else "")
             )
             stopped.hint = _resume_hint(
                 checkpoint,
@@ -317,6 +331,10 @@ def send(
     if stats.failed == 0:
         return int(ExitCode.OK)
     return int(ExitCode.PARTIAL if stats.sent else ExitCode.FAILED)
+
+
+def _where(item: Event | Failure) -> str:
+    return f"{item.source}:{item.line}" if item.line else item.source
 
 
 def _plural(count: int, word: str) -> str:
