@@ -327,6 +327,33 @@ def test_ignore_stdin_keeps_a_while_read_loop_intact(serve: ServeProcess, tmp_pa
     assert sorted(e["data"]["who"] for e in serve.events()) == ["ada", "grace", "linus"]
 
 
+def test_name_with_an_empty_file_does_not_exit_0(serve: ServeProcess, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ndjson"
+    empty.write_text("")
+    done = run_cli("send", str(empty), "--dev", "--event-api-url", serve.url, "--name", "a/b")
+    assert done.returncode == 1
+    assert done.stderr.endswith("error: the input had no events, so nothing was sent\n")
+
+
+def test_an_interrupted_file_offers_a_checkpoint(fault_server: Any, tmp_path: Path) -> None:
+    server = fault_server("--delay", "0.2")
+    path = tmp_path / "events.ndjson"
+    path.write_text(ndjson_events(2000))
+    send = LiveSend(str(path), "--dev", "--event-api-url", server.url, "--max-batch", "10",
+                    "-o", "ids", stdin=subprocess.DEVNULL)
+    try:
+        send.line()  # sending has started
+        send.proc.send_signal(signal.SIGINT)
+        code, out, err = send.finish()
+    finally:
+        send.kill()
+    assert code == 130
+    assert err.endswith(
+        "hint: rerun with --checkpoint FILE to be able to resume without duplicates\n"
+    )
+    assert len(server.state()["events"]) < 2000  # a file stops at its next record
+
+
 def test_ignore_stdin_and_dash_contradict() -> None:
     done = run_cli("send", "-I", "-", "--dev")
     assert done.returncode == 2
