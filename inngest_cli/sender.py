@@ -230,11 +230,11 @@ class Sender:
                 wait_until: float | None = None
                 while ready and (stopping or len(pending) < window):
                     batch = ready[0]
-                    if self._halt.is_set():
-                        self._stop.set()
-                        rest = [i for b in ready for i in b] + (packer.flush() or [])
-                        rest += feed.close() + feed.leftover(1.0)
-                        self.taken += len(rest) - sum(len(b) for b in ready)
+                    if self._halt.is_set():  # every request would fail: report what was read
+                        self._stop_reading()
+                        unread = feed.close() + feed.leftover(1.0)
+                        self.taken += len(unread)
+                        rest = [i for b in ready for i in b] + (packer.flush() or []) + unread
                         unsent = self._not_sent(rest, "not sent: the run was stopped")
                         ready.clear()
                         break
@@ -299,7 +299,7 @@ class Sender:
                 self._stop.set()
                 self._emit(unsent)
         finally:
-            self._stop.set()
+            self._stop_reading()
             feed.close()
             pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
             self.stats.finished = time.monotonic()
@@ -310,6 +310,13 @@ class Sender:
         if read_error is not None:
             raise read_error
         return self.stats
+
+    def _stop_reading(self) -> None:
+        """The input is no longer wanted: the reader stops at its next item, or at once if it
+        is waiting on a pipe (`stop_input`)."""
+        self._stop.set()
+        if self.stop_input is not None:
+            self.stop_input()
 
     def _emit_batch(self, future: Future[_Delivered], batch: list[Item]) -> bool:
         """Report a batch in input order; False if it could not be (its outcome is unknown, or

@@ -436,6 +436,25 @@ def test_an_unreachable_server_is_one_line_with_the_url_and_the_count(tmp_path: 
     assert "SECRET" not in done.stderr
 
 
+def test_an_unreachable_server_ends_a_live_send_whose_pipe_stays_open(tmp_path: Path) -> None:
+    failed = tmp_path / "failed.ndjson"
+    send = LiveSend("--dev", "--event-api-url", "http://127.0.0.1:9", "--retries", "0",
+                    "--failed-out", str(failed))
+    try:
+        send.write(event(0))
+        send.write(event(1))
+        code, _, err = send.finish(timeout=20)  # the pipe is still open: the error ends the run
+    finally:
+        send.kill()
+    assert code == 5
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, err
+    assert errors[0].startswith("error: could not reach the Event API at http://127.0.0.1:9/e/")
+    # Both lines were in the pipe before the CLI started: both read, both kept for a replay.
+    assert errors[0].endswith(" (2 events not sent)")
+    assert len(failed.read_bytes().splitlines()) == 2
+
+
 def test_a_plain_web_server_is_not_retried_and_shows_its_status(tmp_path: Path) -> None:
     web = subprocess.Popen(
         [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "0"],
