@@ -317,14 +317,22 @@ def test_name_with_an_empty_stdin_does_not_exit_0(serve: ServeProcess) -> None:
 def test_ignore_stdin_keeps_a_while_read_loop_intact(serve: ServeProcess, tmp_path: Path) -> None:
     names = tmp_path / "names.txt"
     names.write_text("ada\ngrace\nlinus\n")
-    script = (
-        f'while read -r n; do {" ".join(CLI)} send -I --dev --event-api-url {serve.url} '
-        '--name app/ping -q -o ids data.who="$n" || exit 9; done < ' + str(names)
-    )
-    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    send = f"{' '.join(CLI)} send --dev --event-api-url {serve.url} --name app/ping -q -o ids"
+    loop = 'while read -r n; do echo "$n" >&2; SEND || exit 9; done < ' + str(names)
+    done = subprocess.run(["bash", "-c", loop.replace("SEND", send + " -I")],
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert len(done.stdout.split()) == 3
-    assert sorted(e["data"]["who"] for e in serve.events()) == ["ada", "grace", "linus"]
+    assert done.stderr == "ada\ngrace\nlinus\n"  # every line reached the loop
+    assert len(serve.events()) == 3
+    # Without -I the first send reads the rest of the loop's input as events.
+    done = subprocess.run(["bash", "-c", loop.replace("SEND", send)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 9
+    assert done.stderr == (
+        "ada\n"
+        "error: stdin:1: invalid JSON: unexpected character, expected a JSON value (column 1)\n"
+        "error: stdin:2: invalid JSON: unexpected character, expected a JSON value (column 1)\n"
+    )  # grace and linus were eaten: the loop ran once
 
 
 def test_name_with_an_empty_file_does_not_exit_0(serve: ServeProcess, tmp_path: Path) -> None:

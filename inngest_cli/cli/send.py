@@ -31,7 +31,7 @@ EPILOG = """Examples:
 
   inngest-cli send --follow /var/log/app/events.ndjson --checkpoint ship.checkpoint
 
-  while read -r user; do inngest-cli send -I --name app/ping data.user="$user"; done < users.txt
+  while read -r h; do ssh "$h" ./deploy && inngest-cli send -I --name app/deployed; done < hosts
 """
 
 _CONN = "Connection"
