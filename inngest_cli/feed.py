@@ -117,15 +117,13 @@ class Feed(Generic[T]):
         return self._drain(limit)
 
     def wait(self, timeout: float) -> None:
-        """Sleep until `wake` (or new input) or ``timeout``, without taking anything."""
+        """Sleep until `wake` or ``timeout``, whatever arrives meanwhile (the caller has no room
+        for more input: waking it for each new item would make it spin)."""
         with self._cond:
             woken, self._woken = self._woken, False
-            self._waiting = True
-            try:
-                if not woken and not (self._buffer and not self._closed):
-                    self._cond.wait(timeout)
-            finally:
-                self._waiting = False
+            if not woken:
+                self._cond.wait(timeout)
+            self._woken = False
 
     def wake(self) -> None:
         """Wake a `take`/`wait` in progress (a batch settled, a signal arrived). Safe to call from

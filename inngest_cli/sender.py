@@ -200,8 +200,9 @@ class Sender:
             options.limits.max_batch = min(options.limits.max_batch, max(1, int(options.rate / 10)))
         pacer = _Pacer(options.rate) if options.rate else None
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
-        # Read ahead by a window's worth: enough to keep every connection busy, and no more.
-        feed: Feed[Item] = Feed(self._read(items), window * options.limits.max_batch)
+        # Memory: the requests in flight, one batch packed ahead of them (`ready`), and at most
+        # one batch's worth of items read ahead (the feed): about what it was before the feed.
+        feed: Feed[Item] = Feed(self._read(items), options.limits.max_batch)
         self._feed = feed
         packer = Packer(options.limits)
         ready: deque[list[Item]] = deque()  # packed, waiting for a free slot (or the pacer)
@@ -258,9 +259,9 @@ class Sender:
                     break
                 if eof and not ready and not pending:
                     break
-                if eof or (len(ready) >= window and not stopping):
-                    # Nothing to read (or no room for it): wait for a batch to settle, a signal,
-                    # or the pacer.
+                if eof or (ready and not stopping):
+                    # Nothing to read, or a batch already waits for a slot: wait for a batch to
+                    # settle, a signal, or the pacer.
                     feed.wait(_timeout(now, wait_until, self._deadline if stopping else None))
                     continue
                 if len(packer):
