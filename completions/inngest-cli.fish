@@ -76,7 +76,7 @@ complete -c inngest-cli -n '__inngest_cli_at "send"' -l on-error -x -a 'continue
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l failed-out -r -F -d 'Write each failed input, as it came, to this file (replay it with send).'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l dry-run -d 'Validate and print the request plan; send nothing.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l follow -s F -r -F -d 'Send what FILE holds, then each line appended to it, across rotation and trun...'
-complete -c inngest-cli -n '__inngest_cli_at "send"' -l linger -x -d 'Longest an event waits for others to share its request (live input).'
+complete -c inngest-cli -n '__inngest_cli_at "send"' -l linger -x -d 'Longest an event from a pipe or --follow waits for others to share its request.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l rate -x -d 'Send at most N events per second (N/s, N/m or N/h), to pace a backfill.'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l ignore-stdin -s I -d 'Never read stdin (scripts and loops: stdin is read whenever it is a pipe or a...'
 complete -c inngest-cli -n '__inngest_cli_at "send"' -l checkpoint -r -F -d 'Record settled progress in this file; rerunning the same command resumes afte...'

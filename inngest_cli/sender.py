@@ -53,7 +53,10 @@ class SendOptions:
     limits: Limits = field(default_factory=Limits)
     backoff_base: float = 0.1
     grace: float = 10.0  # seconds to wait for requests in flight after an interrupt
-    linger: float = DEFAULT_LINGER  # seconds an event may wait for others to share its request
+    # Seconds an event may wait for others to share its request; None: no time-based flush (an
+    # input that never blocks, such as a file: batch boundaries then depend on the input alone,
+    # so a resumed run packs the same requests, with the same seeds, as the run it resumes).
+    linger: float | None = DEFAULT_LINGER
     rate: float | None = None  # events per second at most (pacing); None: as fast as possible
     # Seeds for reproducible IDs across runs (checkpoints); None: a fresh seed per request.
     base_seed: IdSeed | None = None
@@ -194,7 +197,8 @@ class Sender:
         """
         options = self.options
         window = max(1, options.concurrency)
-        linger = max(0.0, options.linger)
+        timed = options.linger is not None
+        linger = max(0.0, options.linger) if options.linger is not None else 0.0
         idle = min(linger, IDLE)
         if options.rate:
             options.limits.max_batch = min(options.limits.max_batch, max(1, int(options.rate / 10)))
@@ -264,7 +268,7 @@ class Sender:
                     # settle, a signal, or the pacer.
                     feed.wait(_timeout(now, wait_until, self._deadline if stopping else None))
                     continue
-                if len(packer):
+                if len(packer) and timed:
                     due = min(feed.last_arrival + idle, packer.oldest + linger)
                     timeout = 0.0 if stopping else max(0.0, due - now)
                 else:
@@ -287,8 +291,11 @@ class Sender:
                 if len(packer) and (
                     eof
                     or stopping
-                    or now - packer.oldest >= linger
-                    or (not arrived and now - feed.last_arrival >= idle)
+                    or timed
+                    and (
+                        now - packer.oldest >= linger
+                        or (not arrived and now - feed.last_arrival >= idle)
+                    )
                 ):
                     ready.append(packer.flush() or [])
             if stopping:

@@ -341,7 +341,8 @@ def send(
             min=0,
             max=60,
             metavar="SECONDS",
-            help="Longest an event waits for others to share its request (live input).",
+            help="Longest an event from a pipe or --follow waits for others to share its "
+            "request.",
             rich_help_panel=_BULK,
         ),
     ] = 0.2,
@@ -603,7 +604,8 @@ def send(
             show_source=len(paths) > 1,
             total=total,
             collect=waiter.collect if waiter else None,
-            linger=linger,
+            # Files never block: batches by size alone, the same in a resumed run.
+            linger=None if follow is None and run.rereadable(paths) else linger,
             rate=pace,
             stopper=stopper,
             follower=follower,

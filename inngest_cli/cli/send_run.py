@@ -202,7 +202,7 @@ def send(
     show_source: bool,
     total: int | None,
     collect: Any = None,
-    linger: float = 0.2,
+    linger: float | None = 0.2,
     rate: float | None = None,
     stopper: Stopper | None = None,
     follower: IO[bytes] | None = None,
