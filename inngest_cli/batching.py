@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from inngest_cli.validation import MAX_EVENTS_PER_REQUEST
 
@@ -45,6 +45,79 @@ def encode_batch(events: Sequence[Sized]) -> bytes:
     return b"[" + b",".join(e.body for e in events) + b"]"
 
 
+class Packer:
+    """Time-aware greedy packing: items go in one at a time; a batch comes out when the next item
+    would break a limit, or when the caller decides a partial batch has waited long enough
+    (`flush`; `oldest` says since when its first item has waited)."""
+
+    __slots__ = ("limits", "_batch", "_size", "_count", "oldest")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._batch: list[Any] = []
+        self._size = 2
+        self._count = 0
+        self.oldest = 0.0  # time.monotonic() when the current batch got its first item
+
+    def __len__(self) -> int:
+        return len(self._batch)
+
+    def add(self, item: Any, now: float = 0.0) -> list[Any] | None:
+        """Add ``item``; return the full batch it closed, if any (``item`` starts the next)."""
+        body = getattr(item, "body", None)
+        if not self._batch:
+            self.oldest = now
+        if body is None:
+            self._batch.append(item)
+            return None
+        length = len(body)
+        count = self._count
+        added = length + (1 if count else 0)
+        full = None
+        if count and (
+            self._size + added > self.limits.max_request_bytes or count >= self.limits.max_batch
+        ):
+            full = self._batch
+            self._batch, self._size, count, added = [], 2, 0, length
+            self.oldest = now
+        self._batch.append(item)
+        self._size += added
+        self._count = count + 1
+        return full
+
+    def add_all(self, items: list[Any], now: float, full: list[list[Any]]) -> None:
+        """`add` each of ``items``, appending the batches they close to ``full`` (one call for
+        what arrived together: the per-item work stays in this loop)."""
+        limits = self.limits
+        max_bytes, max_batch = limits.max_request_bytes, limits.max_batch
+        batch, size, count = self._batch, self._size, self._count
+        if not batch and items:
+            self.oldest = now
+        for item in items:
+            body = getattr(item, "body", None)
+            if body is None:
+                batch.append(item)
+                continue
+            length = len(body)
+            added = length + (1 if count else 0)
+            if count and (size + added > max_bytes or count >= max_batch):
+                full.append(batch)
+                batch, size, count, added = [], 2, 0, length
+                self.oldest = now
+            batch.append(item)
+            size += added
+            count += 1
+        self._batch, self._size, self._count = batch, size, count
+
+    def flush(self) -> list[Any] | None:
+        """The partial batch (None when empty); packing starts afresh."""
+        if not self._batch:
+            return None
+        batch = self._batch
+        self._batch, self._size, self._count = [], 2, 0
+        return batch
+
+
 def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
     """Yield lists of items, in input order, each within both limits.
 
@@ -53,21 +126,12 @@ def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
     out, alone: it has already passed the per-event size check, and only the server can say
     whether it takes a request that large.
     """
-    batch: list[T] = []
-    size = 2
-    count = 0
+    packer = Packer(limits)
+    add = packer.add
     for item in items:
-        body = getattr(item, "body", None)
-        if body is None:
-            batch.append(item)
-            continue
-        length = len(body)
-        added = length + (1 if count else 0)
-        if count and (size + added > limits.max_request_bytes or count >= limits.max_batch):
-            yield batch
-            batch, size, count, added = [], 2, 0, length
-        batch.append(item)
-        size += added
-        count += 1
-    if batch:
-        yield batch
+        full = add(item)
+        if full is not None:
+            yield full
+    last = packer.flush()
+    if last is not None:
+        yield last

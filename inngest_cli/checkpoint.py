@@ -74,6 +74,7 @@ class Checkpoint:
     failed: int = 0
     complete: bool = False
     max_request_bytes: int | None = None
+    follow: dict[str, Any] | None = None  # --follow: where the last settled line ends (follow.py)
     failed_out: dict[str, Any] | None = None  # {"path": ..., "bytes": length when last settled}
     inflight: list[InFlight] = field(default_factory=list)
     created: bool = False  # this run started the checkpoint
@@ -155,6 +156,9 @@ class Checkpoint:
                 raise corrupt("failed_out is not an object")
             _typed(failed_out, "path", str, corrupt)
             _count(failed_out, "bytes", corrupt)
+        follow = data.get("follow")
+        if follow is not None and not isinstance(follow, dict):
+            raise corrupt("follow is not an object")
         settled_at = data.get("settled_at")
         if settled_at is not None and not isinstance(settled_at, str):
             raise corrupt("settled_at is not a string")
@@ -169,6 +173,7 @@ class Checkpoint:
             max_request_bytes=cap,
             failed_out=failed_out,
             inflight=inflight,
+            follow=follow,
         )
         position = checkpoint.settled
         for entry in inflight:
@@ -182,16 +187,25 @@ class Checkpoint:
         return not self.created
 
     # -- resuming ---------------------------------------------------------------------------
-    def resume(self, items: Iterable[Item]) -> tuple[list[Replay], Iterator[Item]]:
+    def resume(
+        self, items: Iterable[Item], *, start: int = 0
+    ) -> tuple[list[Replay], Iterator[Item]]:
         """Read and check the settled prefix and the requests in flight, before anything is sent;
-        returns those requests (to be resent as they were) and the rest of the input."""
+        returns those requests (to be resent as they were) and the rest of the input.
+
+        ``start``: the input index of the first item of ``items``. A followed file resumes at its
+        recorded position (``follow``), with ``start`` the settled count: its prefix may have
+        been rotated away, so it is known by the file's identity instead of re-read and hashed,
+        and a request that was in flight across the settled position is not replayed (its
+        unsettled part is read and sent again as new input)."""
         iterator = iter(items)
         hasher = self._hash
-        first = self.inflight[0].start if self.inflight else self.settled
+        inflight = [entry for entry in self.inflight if entry.start >= start]
+        first = max(start, inflight[0].start if inflight else self.settled)
         window: list[Item] = []  # items of the in-flight requests
-        end = self.inflight[-1].start + self.inflight[-1].count if self.inflight else first
+        end = inflight[-1].start + inflight[-1].count if inflight else first
         where = self.settled_at
-        for index in range(max(end, self.settled)):
+        for index in range(start, max(end, self.settled)):
             item = next(iterator, None)
             if item is None:
                 if index < self.settled:
@@ -213,7 +227,7 @@ class Checkpoint:
             if index >= first:
                 window.append(item)
         replays = []
-        for entry in self.inflight:
+        for entry in inflight:
             part = window[entry.start - first : entry.start - first + entry.count]
             if content_digest(part) != entry.digest:
                 raise self._mismatch(
@@ -306,6 +320,7 @@ class Checkpoint:
             "max_request_bytes": self.max_request_bytes,
             "failed_out": self.failed_out,
             "inflight": [entry.to_json() for entry in self.inflight],
+            "follow": self.follow,
         }
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         try:

@@ -56,7 +56,9 @@ Trace = Callable[[str], None]
 
 
 def retryable_status(status: int) -> bool:
-    return status == 429 or status >= 500
+    """429 and 5xx, except 501: a server that does not implement the method (a plain web server
+    that takes no POST) will not on a retry either."""
+    return status == 429 or (status >= 500 and status != 501)
 
 
 def retryable_error(reason: str, *, idempotent: bool = True) -> bool:

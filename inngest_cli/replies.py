@@ -103,6 +103,8 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
         Outcome.FATAL,
         status,
         [],
-        f"HTTP {status}: {error or start}",
+        f"HTTP {status}: {error or start}"
+        if error or isinstance(body, dict)
+        else f"HTTP {status}, not an Inngest Event API reply: {' '.join(start.split())[:60]!r}",
         hint="check the Event API URL (--event-api-url, INNGEST_DEV)",
     )

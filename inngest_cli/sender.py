@@ -32,8 +32,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from inngest_cli.batching import Limits, encode_batch, pack
+from inngest_cli.batching import Limits, Packer, encode_batch
 from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteError, RemoteError
+from inngest_cli.feed import Feed
 from inngest_cli.httppolicy import retry_delay
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
@@ -44,6 +45,13 @@ Item = Event | Failure
 STOPPED = "not sent: stopped at the error at {}"
 # Transport errors raised before a connection existed: the request cannot have been applied.
 NEVER_CONNECTED = ("ConnectError", "ConnectTimeout", "UnsupportedProtocol")
+# A partial batch leaves once its first event has waited `linger` (the default) or the input has
+# been quiet for IDLE: a burst (a pipe's chunk, a file) is packed whole, while a lone event on a
+# live pipe goes out within IDLE. IDLE is a few times the interpreter's thread switch interval
+# (5 ms), so a reader thread that merely lost the processor for a moment is not taken for quiet.
+DEFAULT_LINGER = 0.2
+IDLE = 0.02
+MAX_WAIT = 0.5  # the longest the loop sleeps without a reason to wake (a safety net)
 
 
 class Poster(Protocol):
@@ -78,6 +86,11 @@ class SendOptions:
     limits: Limits = field(default_factory=Limits)
     backoff_base: float = 0.1
     grace: float = 10.0  # seconds to wait for requests in flight after an interrupt
+    # Seconds an event may wait for others to share its request; None: no time-based flush (an
+    # input that never blocks, such as a file: batch boundaries then depend on the input alone,
+    # so a resumed run packs the same requests, with the same seeds, as the run it resumes).
+    linger: float | None = DEFAULT_LINGER
+    rate: float | None = None  # events per second at most (pacing); None: as fast as possible
     # Seeds for reproducible IDs across runs (checkpoints); None: a fresh seed per request.
     base_seed: IdSeed | None = None
     # A checkpointed run: events not sent are left for the rerun instead of reported as failed.
@@ -204,6 +217,9 @@ class Sender:
         on_launch: Callable[[Launch], None] | None = None,
         on_unconfirmed: Callable[[list[Event], str], None] | None = None,
         on_accepted_batch: Callable[[list[Event], list[str]], None] | None = None,
+        on_stopping: Callable[[float], None] | None = None,
+        on_unsettled: Callable[[list[Item]], None] | None = None,
+        stop_input: Callable[[], None] | None = None,
     ) -> None:
         self.api = api
         self.options = options
@@ -215,6 +231,19 @@ class Sender:
         self.on_unconfirmed = on_unconfirmed
         # A batch all of whose items were accepted in one request, in one call (else on_accepted)
         self.on_accepted_batch = on_accepted_batch
+        # After an interrupt: once, when the loop starts stopping (with the grace period); then
+        # with the items read and never sent, in input order (requests in flight at the end of
+        # the grace period are unconfirmed, reported through on_unconfirmed).
+        self.on_stopping = on_stopping
+        self.on_unsettled = on_unsettled
+        # Makes the input stop taking bytes from the OS (signal-safe); the reader then ends
+        # after what it holds, which is sent within the grace period. Without it, an interrupt
+        # stops reading at the next item.
+        self.stop_input = stop_input
+        self._feed: Feed[Item] | None = None
+        self.taken = 0  # items taken from the input
+        self.reported = 0  # items reported (settled, or handed to on_unsettled)
+        self.last_read: Item | None = None  # the latest item taken from the input
         self.stats = Stats()
         self._stop = threading.Event()  # stop reading input
         self._halt = threading.Event()  # a fatal reply: workers stop sending too
@@ -236,44 +265,154 @@ class Sender:
         """Every item reported so far settled (a checkpoint may be marked complete)."""
         return not self._frozen and self._local_error is None
 
+    @property
+    def halted(self) -> bool:
+        """A reply ended the run (bad key, not an Event API, unreachable after retries): the
+        failures reported from now on that say "not sent"/"gave up" are the run's, not their
+        events'."""
+        return self._halt.is_set()
+
     def interrupt(self) -> None:
-        """Stop reading and retrying; requests in flight get `grace` seconds. Signal-safe."""
+        """Stop reading and retrying; what was read and requests in flight get `grace` seconds.
+        Signal-safe."""
         self._interrupted.set()
-        self._stop.set()
+        if self.stop_input is not None:
+            self.stop_input()
+        else:
+            self._stop.set()
+        if self._feed is not None:
+            self._feed.wake()
 
     # -- main thread ----------------------------------------------------------------------
     def run(self, items: Iterable[Item]) -> Stats:
         """Send everything. Raises AuthError/RemoteError/ConnectError for errors that end the
         run, LocalWriteError when a side file could not be written, and Interrupted after an
-        interrupt, each after reporting what was confirmed."""
-        pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
-        window = max(1, self.options.concurrency)
+        interrupt, each after reporting what was confirmed.
+
+        A reader thread (`Feed`) takes the input, so this loop never waits in a read: it packs
+        what has arrived, sends a partial batch once the input has been quiet for `IDLE` or its
+        first event has waited `linger`, reports each batch as soon as it settles, and notices an
+        interrupt while the input is idle. After an interrupt it sends what had been read (the
+        sources stop reading from the OS at once; see `sources.Stopper`) within the grace period
+        and hands what it could not settle to `on_unsettled`.
+        """
+        options = self.options
+        window = max(1, options.concurrency)
+        timed = options.linger is not None
+        linger = max(0.0, options.linger) if options.linger is not None else 0.0
+        idle = min(linger, IDLE)
+        if options.rate:
+            options.limits.max_batch = min(options.limits.max_batch, max(1, int(options.rate / 10)))
+        pacer = _Pacer(options.rate) if options.rate else None
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
+        # Memory: the requests in flight, one batch packed ahead of them (`ready`), and at most
+        # one batch's worth of items read ahead (the feed): about what it was before the feed.
+        feed: Feed[Item] = Feed(self._read(items), options.limits.max_batch)
+        self._feed = feed
+        packer = Packer(options.limits)
+        # packed, waiting for a free slot (or the pacer); a resumed run's recorded requests first,
+        # exactly as they went out (their seeds are in the checkpoint)
+        ready: deque[list[Item]] = deque(replay.items for replay in options.replay)
+        pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
         unsent: _Delivered | None = None  # read, but not to be sent: reported after the rest
+        read_error: BaseException | None = None
+        eof = False
+        stopping = False
+
+        def wake(_: object) -> None:
+            feed.wake()
+
+        feed.start()
         try:
-            for batch in self._batches(items):
-                if self._interrupted.is_set():
-                    break  # not reported: a resumed run sends it
-                if self._halt.is_set():
-                    unsent = self._not_sent(batch, "not sent: the run was stopped")
+            while True:
+                while pending and pending[0][0].done():
+                    self._emit_batch(*pending.popleft())
+                if self._interrupted.is_set() and not stopping:
+                    stopping = True
+                    self._deadline = time.monotonic() + options.grace
+                    if self.on_stopping is not None:
+                        self.on_stopping(options.grace)
+                now = time.monotonic()
+                if stopping and now >= (self._deadline or now):
                     break
-                if self.options.on_error == "stop" and isinstance(batch[-1], Failure):
-                    self.stats.stopped_at = batch[-1].location()
-                    unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
+                wait_until: float | None = None
+                while ready and (stopping or len(pending) < window):
+                    batch = ready[0]
+                    if self._halt.is_set():  # every request would fail: report what was read
+                        rest = self._drain(feed, packer, ready)
+                        unsent = self._not_sent(rest, "not sent: the run was stopped")
+                        break
+                    if options.on_error == "stop" and isinstance(batch[-1], Failure):
+                        self.stats.stopped_at = batch[-1].location()
+                        unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
+                        ready.clear()
+                        break
+                    if pacer is not None and not stopping:
+                        at = pacer.slot(batch)
+                        if at > now:
+                            wait_until = at
+                            break
+                    launch = self._admit(batch)  # recorded (checkpoint) before it leaves
+                    if launch is None:  # it could not be recorded: send nothing more
+                        rest = self._drain(feed, packer, ready)
+                        unsent = self._not_sent(rest, f"not sent: {self._local_error}")
+                        break
+                    ready.popleft()
+                    if pacer is not None:
+                        pacer.took(batch)
+                    future = pool.submit(self._deliver, launch)
+                    future.add_done_callback(wake)
+                    pending.append((future, batch))
+                if unsent is not None:
                     break
-                launch = self._admit(batch)  # recorded (checkpoint) before it leaves
-                if launch is None:
-                    unsent = self._not_sent(batch, f"not sent: {self._local_error}")
+                if eof and not ready and not pending:
                     break
-                pending.append((pool.submit(self._deliver, launch), batch))
-                while pending and (len(pending) >= window or pending[0][0].done()):
-                    self._emit(self._wait(*pending.popleft()))
-            while pending:
-                self._emit(self._wait(*pending.popleft()))
+                if eof or (ready and not stopping):
+                    # Nothing to read, or a batch already waits for a slot: wait for a batch to
+                    # settle, a signal, or the pacer.
+                    feed.wait(_timeout(now, wait_until, self._deadline if stopping else None))
+                    continue
+                if len(packer) and timed:
+                    due = min(feed.last_arrival + idle, packer.oldest + linger)
+                    timeout = 0.0 if stopping else max(0.0, due - now)
+                else:
+                    timeout = MAX_WAIT
+                timeout = _timeout(now, now + timeout, wait_until, self._deadline)
+                try:
+                    arrived = feed.take(timeout)
+                except Exception as exc:  # the input failed: send what was read, then raise it
+                    read_error, arrived = exc, []
+                if arrived:
+                    self.taken += len(arrived)
+                    self.last_read = arrived[-1]
+                now = time.monotonic()
+                if arrived:
+                    closed: list[list[Item]] = []
+                    packer.add_all(arrived, now, closed)
+                    ready.extend(closed)
+                if read_error is not None or feed.ended:
+                    eof = True
+                if len(packer) and (
+                    eof
+                    or stopping
+                    or timed
+                    and (
+                        now - packer.oldest >= linger
+                        or (not arrived and now - feed.last_arrival >= idle)
+                    )
+                ):
+                    ready.append(packer.flush() or [])
+            if stopping:
+                self._stop_after_grace(feed, packer, ready, pending)
+            else:
+                while pending:
+                    self._emit_batch(*pending.popleft())
             if unsent is not None:
                 self._stop.set()
                 self._emit(unsent)
         finally:
+            self._stop_reading()
+            feed.close()
             pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
             self.stats.finished = time.monotonic()
         if self._interrupted.is_set():
@@ -282,15 +421,9 @@ class Sender:
             raise self._local_error
         if self._fatal is not None:
             raise self._error(self._fatal.reply)
+        if read_error is not None:
+            raise read_error
         return self.stats
-
-    def _batches(self, items: Iterable[Item]) -> Iterator[list[Item]]:
-        """A resumed run's recorded requests first, as they went out, then the input packed."""
-        for replay in self.options.replay:
-            if self._stop.is_set():
-                return
-            yield replay.items
-        yield from pack(self._read(items), self.options.limits)
 
     def _admit(self, batch: list[Item]) -> Launch | None:
         """The batch's index and seed, made durable by ``on_launch``; None if that failed."""
@@ -308,6 +441,59 @@ class Sender:
                 self._local(exc)
                 return None
         return launch
+
+    def _stop_reading(self) -> None:
+        """The input is no longer wanted: the reader stops at its next item, or at once if it
+        is waiting on a pipe (`stop_input`)."""
+        self._stop.set()
+        if self.stop_input is not None:
+            self.stop_input()
+
+    def _drain(self, feed: Feed[Item], packer: Packer, ready: deque[list[Item]]) -> list[Item]:
+        """Stop reading; everything read and not sent yet, in input order (`ready` is emptied)."""
+        self._stop_reading()
+        unread = feed.close() + feed.leftover(1.0)
+        self.taken += len(unread)
+        rest = [item for batch in ready for item in batch] + (packer.flush() or []) + unread
+        ready.clear()
+        return rest
+
+    def _emit_batch(self, future: Future[_Delivered], batch: list[Item]) -> None:
+        """Report a batch in input order. After the grace period, a request still in flight is
+        unconfirmed (see `_emit`); one that never started is handed over as not sent."""
+        delivered = self._wait(future, batch)
+        if delivered.abandoned and future.cancel():
+            self._hand_over(batch)
+            return
+        self._emit(delivered)
+        self.reported += len(batch)
+
+    def _hand_over(self, items: list[Item]) -> None:
+        """Items an interrupt left read and never sent, in input order, to `on_unsettled` (one
+        report for the lot; to --failed-out unless a checkpoint's rerun sends them). Nothing
+        settles after them."""
+        self.reported += len(items)
+        self._frozen = True
+        events = sum(isinstance(item, Event) for item in items)
+        self.stats.not_sent += events
+        self.stats.failed += len(items) - events  # invalid records among them, reported as usual
+        if self.on_unsettled is not None:
+            self.on_unsettled(items)
+
+    def _stop_after_grace(
+        self,
+        feed: Feed[Item],
+        packer: Packer,
+        ready: deque[list[Item]],
+        pending: deque[tuple[Future[_Delivered], list[Item]]],
+    ) -> None:
+        """The grace period is over (or everything read went out): settle what finished, and
+        hand the rest, in input order, to `on_unsettled`."""
+        while pending:
+            self._emit_batch(*pending.popleft())
+        rest = self._drain(feed, packer, ready)
+        if rest:
+            self._hand_over(rest)
 
     def _read(self, items: Iterable[Item]) -> Iterator[Item]:
         """The input until a stop: checked before taking an item, so none is taken and lost."""
@@ -444,22 +630,29 @@ class Sender:
         return True
 
     def _error(self, reply: Reply) -> Exception:
+        """The one error that ends the run, naming where it was sent (key masked)."""
         attempts = self._attempts()
+        url = getattr(self.api, "display_url", None)
+        at = f" at {url}" if url else ""
         if reply.auth:
             return AuthError(
-                f"the event key was rejected: {reply.error}", status=reply.status, hint=reply.hint
+                f"the event key was rejected{' by ' + url if url else ''}: {reply.error}",
+                status=reply.status,
+                hint=reply.hint,
             )
         if reply.status is None:
             return ConnectError(
-                f"could not reach the Event API after {attempts}: {reply.error}",
-                hint=reply.hint,
+                f"could not reach the Event API{at} after {attempts}: {reply.error}",
+                hint=reply.hint
+                or "check that a server is running at that address (--event-api-url)",
             )
         if reply.outcome is Outcome.RETRY:
             return ConnectError(
-                f"the Event API kept failing after {attempts}: {reply.error}",
+                f"the Event API{at} kept failing after {attempts}: {reply.error}",
                 hint=reply.hint,
             )
-        return RemoteError(reply.error, status=reply.status, hint=reply.hint)
+        return RemoteError(f"{url}: {reply.error}" if url else reply.error,
+                           status=reply.status, hint=reply.hint)
 
     # -- worker threads -------------------------------------------------------------------
     def _deliver(self, launch: Launch) -> _Delivered:
@@ -568,3 +761,23 @@ class Sender:
     def _attempts(self) -> str:
         attempts = self.options.retries + 1
         return f"{attempts} attempt{'' if attempts == 1 else 's'}"
+
+
+def _timeout(now: float, *deadlines: float | None) -> float:
+    """Seconds until the earliest deadline, at most MAX_WAIT."""
+    return max(0.0, min([now + MAX_WAIT, *(d for d in deadlines if d is not None)]) - now)
+
+
+class _Pacer:
+    """`--rate`: a batch of n events may leave n / rate seconds after the previous one's start."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.next = time.monotonic()
+
+    def slot(self, batch: list[Item]) -> float:
+        return self.next
+
+    def took(self, batch: list[Item]) -> None:
+        events = sum(1 for item in batch if isinstance(item, Event))
+        self.next = max(self.next, time.monotonic()) + events / self.rate

@@ -43,7 +43,10 @@ def test_sigint_settles_exits_130_and_resumes_without_duplicates(
     path.write_text(ndjson_events(EVENTS))
     checkpoint = tmp_path / "send.checkpoint"
     proc = _start(server.url, path, checkpoint)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 30
+    while not checkpoint.exists():  # a batch has settled (a fixed sleep raced the whole send)
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.01)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err

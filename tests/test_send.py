@@ -431,7 +431,10 @@ def test_401_says_the_key_was_rejected_and_masks_it(serve_factory: Any) -> None:
         "wrong-key-99999999abcd",
     )
     assert result.returncode == 3
-    assert "error: the event key was rejected: Event key not found\n" in result.stderr
+    assert (
+        f"error: the event key was rejected by {server.url}/e/****abcd: Event key not found "
+        "(1 event not sent)\n"
+    ) in result.stderr
     assert "wrong-key-99999999abcd" not in result.stdout + result.stderr
     assert server.events() == []
 
@@ -451,8 +454,8 @@ def test_non_json_200_is_not_success(fault_server: Any) -> None:
     result = run_cli(*DEV, "--event-api-url", server.url, "--name", "app/a")
     assert result.returncode == 1
     assert (
-        "error: HTTP 200 but not an Event API reply: '<!doctype html><html><body>Inngest "
-        "UI</body></html>'\n"
+        f"error: {server.url}/e/****_SET: HTTP 200 but not an Event API reply: "
+        "'<!doctype html><html><body>Inngest UI</body></html>' (1 event not sent)\n"
     ) in result.stderr
     assert "hint: check the Event API URL" in result.stderr
 
@@ -462,8 +465,12 @@ def test_unreachable_server_exits_5() -> None:
         *DEV, "--event-api-url", "http://127.0.0.1:9", "--retries", "0", "--name", "app/a"
     )
     assert result.returncode == 5
-    assert result.stderr.splitlines()[-1].startswith(
-        "error: could not reach the Event API after 1 attempt: ConnectError"
+    assert result.stderr.splitlines()[-2].startswith(
+        "error: could not reach the Event API at http://127.0.0.1:9/e/****_SET after 1 attempt: "
+        "ConnectError"
+    )
+    assert result.stderr.splitlines()[-1] == (
+        "hint: check that a server is running at that address (--event-api-url)"
     )
 
 

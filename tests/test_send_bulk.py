@@ -128,7 +128,11 @@ def test_gives_up_after_retries_and_reports_unreachable(fault_server: Any, tmp_p
         "server may have stored them; not written to --failed-out: sending them again could "
         "store them twice\n"
     ) in result.stderr
-    assert result.stderr.endswith("error: the Event API kept failing after 3 attempts: injected\n")
+    assert "error: stdin:1:" not in result.stderr  # a run-level failure: one line, not three
+    assert result.stderr.endswith(
+        f"error: the Event API at {server.url}/e/****_SET kept failing after 3 attempts: "
+        "injected\n"
+    )
 
 
 def test_partial_failure_resends_the_rest(fault_server: Any, tmp_path: Path) -> None:

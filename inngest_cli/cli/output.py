@@ -105,25 +105,71 @@ def render_table(rows: list[tuple[str, str, str]]) -> None:
     Console(file=sys.stdout, no_color=settings.no_color, highlight=False).print(table)
 
 
-class FailureReport:
-    """One stderr line per failure (hints once each), and the raw input to --failed-out."""
+RUN_LEVEL = ("gave up after ", "not sent: ")  # the reasons of failures a halted run reports
 
-    def __init__(self, failed_out: IO[bytes] | None) -> None:
+
+class FailureReport:
+    """One stderr line per failure (hints once each), and the raw input to --failed-out.
+
+    Failures caused by the run, not by their event (the server is unreachable, the key rejected,
+    the URL wrong), are counted, not printed: the run's one error line says why and how many.
+    After an interrupt, what was read and never sent is one line, and goes to --failed-out
+    unless ``keep_unsent`` is False (a checkpoint's rerun sends it instead); requests in flight
+    then are unconfirmed (`send_run`'s warning), never written there.
+    """
+
+    def __init__(self, failed_out: IO[bytes] | None, *, keep_unsent: bool = True) -> None:
         self.failed_out = failed_out
+        self.keep_unsent = keep_unsent
         self._hints: set[str] = set()
         self.unwritable = 0
+        self.run_level = 0  # events failed by the run's error
+        self.not_sent = 0  # after an interrupt: read, never sent
 
-    def __call__(self, failure: Failure) -> None:
+    def __call__(self, failure: Failure, *, run_level: bool = False) -> None:
+        self._keep(failure.raw)
+        if run_level and failure.reason.startswith(RUN_LEVEL):
+            self.run_level += 1
+            return
         text = f"error: {failure.location()}: {failure.reason}\n"
         if failure.hint and failure.hint not in self._hints:
             self._hints.add(failure.hint)
             text += f"hint: {failure.hint}\n"
         sys.stderr.write(text)
+
+    def _keep(self, raw: bytes) -> None:
         if self.failed_out is not None:
-            if failure.raw:
-                self.failed_out.write(failure.raw + b"\n")
+            if raw:
+                self.failed_out.write(raw + b"\n")
             else:
                 self.unwritable += 1
+
+    def unsettled(self, items: list[Event | Failure]) -> None:
+        """Items an interrupted run read and never sent, in input order: invalid ones are
+        reported as usual; events get one line for the lot (and --failed-out, unless a
+        checkpoint's rerun sends them)."""
+        events = [item for item in items if isinstance(item, Event)]
+        for item in items:
+            if isinstance(item, Failure):
+                self(item)
+        if not events:
+            return
+        if self.keep_unsent:
+            for event in events:
+                self._keep(event.raw)
+        first, last = events[0], events[-1]
+        where = f"{first.source}:{first.line}"
+        if last is not first:
+            where += (
+                f"-{last.line}" if last.source == first.source else f" to {last.source}:{last.line}"
+            )
+        count = len(events)
+        self.not_sent += count
+        kept = " (in --failed-out)" if self.keep_unsent and self.failed_out is not None else ""
+        sys.stderr.write(
+            f"error: {where}: {count} {'event' if count == 1 else 'events'} read and not "
+            f"sent{kept}\n"
+        )
 
 
 def summary(stats: Stats, *, dry_run: bool = False) -> str:
@@ -173,20 +219,36 @@ class Progress:
         ]
         if total_bytes:
             columns += [BarColumn(), DownloadColumn()]
+        else:  # live input: when something last went out says whether it is flowing
+            columns.append(TextColumn("last sent {task.fields[last]}"))
         columns.append(TimeElapsedColumn())
         self._progress = RichProgress(
-            *columns, console=Console(file=sys.stderr, no_color=settings.no_color), transient=True
+            *columns,
+            console=Console(file=sys.stderr, no_color=settings.no_color),
+            transient=True,
+            refresh_per_second=4,  # enough for a person; each redraw costs the sender CPU
+            redirect_stdout=False,  # stdout is data: it never goes through the display
         )
-        self._task = self._progress.add_task("send", total=total_bytes, events=0, failed=0, rate=0)
+        self._task = self._progress.add_task(
+            "send", total=total_bytes, events=0, failed=0, rate=0, last="-"
+        )
+        self._sent = 0
+        self._last = "-"
         self._progress.start()
 
     def update(self, stats: Stats) -> None:
+        if stats.sent > self._sent:
+            import time
+
+            self._sent = stats.sent
+            self._last = time.strftime("%H:%M:%S")
         self._progress.update(
             self._task,
             completed=stats.bytes,
             events=f"{stats.sent:,}",
             failed=f"{stats.failed:,}",
             rate=f"{stats.rate:,.0f}",
+            last=self._last,
         )
 
     def stop(self) -> None:

@@ -29,6 +29,10 @@ EPILOG = """Examples:
   jq -c '.users[]' dump.json | inngest-cli send --name app/user.imported -o ndjson
 
   inngest-cli send events.ndjson --failed-out failed.ndjson
+
+  inngest-cli send --follow /var/log/app/events.ndjson --checkpoint ship.checkpoint
+
+  while read -r h; do ssh "$h" ./deploy && inngest-cli send -I --name app/deployed; done < hosts
 """
 
 _CONN = "Connection"
@@ -84,6 +88,23 @@ def _stdin_has_input() -> bool:
     except (OSError, ValueError, AttributeError):
         return False
     return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
+
+
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _parse_rate(text: str) -> float:
+    """`--rate`: N/s, N/m, N/h or a bare N (per second), N > 0; returns events per second."""
+    number, _, unit = text.strip().partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in ("", *RATE_UNITS) or not value > 0 or value == float("inf"):
+        raise UsageError(
+            f"--rate: {text!r} is not a rate", hint="e.g. --rate 50/s, --rate 600/m, --rate 10"
+        )
+    return value / RATE_UNITS.get(unit or "s", 1.0)
 
 
 def _flag_event(
@@ -310,6 +331,50 @@ def send(
             rich_help_panel=_BULK,
         ),
     ] = False,
+    follow: Annotated[
+        Path | None,
+        typer.Option(
+            "--follow",
+            "-F",
+            help="Send what FILE holds, then each line appended to it, across rotation and "
+            "truncation (as tail -F), until a signal; with --checkpoint a restart resumes.",
+            rich_help_panel=_BULK,
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    linger: Annotated[
+        float,
+        typer.Option(
+            "--linger",
+            min=0,
+            max=60,
+            metavar="SECONDS",
+            help="Longest an event from a pipe or --follow waits for others to share its "
+            "request.",
+            rich_help_panel=_BULK,
+        ),
+    ] = 0.2,
+    rate: Annotated[
+        str | None,
+        typer.Option(
+            "--rate",
+            metavar="N/s",
+            help="Send at most N events per second (N/s, N/m or N/h), to pace a backfill.",
+            rich_help_panel=_BULK,
+            show_default=False,
+        ),
+    ] = None,
+    ignore_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--ignore-stdin",
+            "-I",
+            help="Never read stdin (scripts and loops: stdin is read whenever it is a pipe "
+            "or a file).",
+            rich_help_panel=_BULK,
+        ),
+    ] = False,
     checkpoint: Annotated[
         Path | None,
         typer.Option(
@@ -426,8 +491,20 @@ def send(
         )
         if val is not None
     ]
+    if ignore_stdin and "-" in paths:
+        raise UsageError("--ignore-stdin: cannot also read stdin ('-')")
+    pace = _parse_rate(rate) if rate is not None else None
+    if follow is not None:
+        for flag, given in (("--dry-run", dry_run), ("--wait", wait), ("input files", paths)):
+            if given:
+                raise UsageError(f"--follow: cannot be combined with {flag}")
+    stdin_input = not ignore_stdin and follow is None and _stdin_has_input()
+    implicit_stdin = False
     flags_mode = (
-        name is not None and not paths and (bool(event_flags or items) or not _stdin_has_input())
+        name is not None
+        and not paths
+        and follow is None
+        and (bool(event_flags or items) or not stdin_input)
     )
     if not flags_mode:
         if items or event_flags:
@@ -436,14 +513,15 @@ def send(
                 f"{what}: builds one event with --name and cannot be combined with "
                 "input files or stdin"
             )
-        if not paths:
-            if not _stdin_has_input():
+        if not paths and follow is None:
+            if not stdin_input:
                 raise UsageError(
                     "nothing to send: give --name NAME (with --data or field items), a FILE, "
                     "or pipe events on stdin",
                     hint="e.g. inngest-cli send --name app/hello data.msg=hi",
                 )
             paths = ["-"]
+            implicit_stdin = True
     if paths.count("-") > 1:
         raise UsageError("stdin ('-') can be read only once")
 
@@ -459,7 +537,7 @@ def send(
         wait, wait_timeout, config, env=env, dev=dev, dry_run=dry_run, signing_key=signing_key
     )
     from inngest_cli.batching import Limits
-    from inngest_cli.payload import Event, Failure, Shaping, finish_event, shape_sources
+    from inngest_cli.payload import Event, Failure, Shaping, finish_event
 
     shaping = Shaping(
         name=None if flags_mode else name,
@@ -468,7 +546,12 @@ def send(
         keep_ts=keep_ts,
         max_event_bytes=max_event_bytes,
     )
+    from inngest_cli.sources import Stopper
+
+    stopper = Stopper()
+    follower = None
     with ExitStack() as stack:
+        stack.callback(stopper.close)
         if flags_mode:
             assert name is not None
             from inngest_cli.payload import EncodeError, dumps
@@ -482,29 +565,37 @@ def send(
             if isinstance(result, Failure):
                 raise UsageError(_flag_problem(result.reason), hint=result.hint)
             stream: Iterator[Event | Failure] = iter([result])
-        else:
-            sources = [run.open_source(p, stack) for p in paths]
-            stream = shape_sources(sources, input_format, shaping)  # type: ignore[arg-type]
         limits = Limits(max_request_bytes=max_request_bytes, max_batch=max_batch)
         resume = None
         replay = None
         if checkpoint is not None and not dry_run:
             resume = run.open_checkpoint(
                 checkpoint,
-                paths if not flags_mode else ["flags"],
+                [str(follow)] if follow is not None else paths if not flags_mode else ["flags"],
                 config,
                 shaping,
+                follow=follow is not None,
                 fmt=input_format,
                 max_request_bytes=max_request_bytes,
                 max_batch=max_batch,
                 on_error=on_error,
+                **({"rate": pace} if pace is not None else {}),
             )
             stack.callback(resume.close)
             if resume.max_request_bytes:
                 limits.lower_to(resume.max_request_bytes)
+        if follow is not None:
+            follower = run.open_follower(str(follow), stopper, resume, stack)
+            stream = run.shaped([(str(follow), follower)], "ndjson", shaping)
+        elif not flags_mode:
+            sources = [run.open_source(p, stack, stopper) for p in paths]
+            stream = run.shaped(sources, input_format, shaping, stopper)
         out = run.open_failed_out(failed_out, resume, stack) if failed_out else None
         if resume is not None and resume.resuming:
-            replay, stream = resume.resume(stream)  # checked by content before anything is sent
+            # checked by content before anything is sent; a followed file resumes at its
+            # recorded position instead (the checkpoint's `follow` entry)
+            start = resume.settled if follow is not None else 0
+            replay, stream = resume.resume(stream, start=start)
             if resume.complete:
                 import itertools
 
@@ -519,7 +610,7 @@ def send(
                     return int(ExitCode.OK)
                 stream = itertools.chain([following], stream)  # the input grew: send the rest
                 resume.complete = False
-        total = run.total_size(paths) if not flags_mode else None
+        total = run.total_size(paths) if not flags_mode and follow is None else None
         if dry_run:
             return run.dry_run(stream, limits, config, out)
         code = run.send(
@@ -539,5 +630,16 @@ def send(
             show_source=len(paths) > 1,
             total=total,
             collect=waiter.collect if waiter else None,
+            # Files never block: batches by size alone, the same in a resumed run.
+            linger=None if follow is None and run.rereadable(paths) else linger,
+            rate=pace,
+            stopper=stopper,
+            follower=follower,
+            resumable=follow is not None or run.rereadable(paths),
+            empty=None
+            if name is None or flags_mode
+            else "stdin had no events"
+            if implicit_stdin
+            else "the input had no events",
         )
     return code if waiter is None else waiter.finish(code)

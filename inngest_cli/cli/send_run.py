@@ -20,22 +20,103 @@ if TYPE_CHECKING:
     from inngest_cli.config import EventAPIConfig
     from inngest_cli.payload import Event, Failure, Shaping
     from inngest_cli.sender import Launch, Replay, Sender, Stats
+    from inngest_cli.sources import Stopper
 
     Items = Iterator[Event | Failure]
 
 
-def open_source(path: str, stack: ExitStack) -> tuple[str, IO[bytes]]:
+def open_source(path: str, stack: ExitStack, stopper: Stopper) -> tuple[str, IO[bytes]]:
+    """An input as a byte stream that `stopper` can interrupt (see `sources`)."""
+    from inngest_cli.sources import interruptible
+
     if path == "-":
         if sys.stdin.isatty():
             raise UsageError(
                 "stdin is a terminal: pipe events in (NDJSON, a JSON array or object)",
                 hint="e.g. cat events.ndjson | inngest-cli send",
             )
-        return "stdin", sys.stdin.buffer
+        return "stdin", interruptible(sys.stdin.buffer, stopper)
     try:
-        return path, stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        handle = stack.enter_context(open(path, "rb"))  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return path, interruptible(handle, stopper)
+
+
+def open_follower(
+    path: str, stopper: Stopper, checkpoint: Checkpoint | None, stack: ExitStack
+) -> IO[bytes]:
+    """`--follow`: the file as a never-ending stream, resumed where the checkpoint says."""
+    import io
+
+    from inngest_cli.cli.console import info as note
+    from inngest_cli.follow import Follower, Position
+
+    resume = None
+    if checkpoint is not None:
+        resume = Position.from_json(getattr(checkpoint, "follow", None))
+    try:
+        follower = Follower(path, stopper, resume=resume, track=checkpoint is not None)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    stack.callback(follower.close)
+    for notice in follower.notices:
+        note(f"note: {notice}")
+    return io.BufferedReader(follower, 1 << 16)
+
+
+def shaped(
+    sources: list[tuple[str, IO[bytes]]],
+    fmt: str,
+    shaping: Shaping,
+    stopper: Stopper | None = None,
+) -> Iterator[Event | Failure]:
+    """Each source's events and failures in turn (`payload.shape_sources`), gzip recognised by
+    its magic bytes. Runs on the reader thread: opening a gzip stream waits for its first bytes.
+
+    After ``stopper`` fires, a file stops at its next record (a rerun can read the rest again),
+    while a pipe goes on through what was already taken from it, up to `StopReading`: those
+    bytes exist nowhere else. A resumed `--follow` numbers its lines from where it resumed."""
+    import gzip
+    import zlib
+
+    from inngest_cli.payload import shape_sources
+    from inngest_cli.sources import gunzipped, is_regular
+
+    for source, handle in sources:
+        raw = getattr(handle, "raw", None)
+        base = getattr(raw, "base_line", 0)  # a resumed --follow
+        try:
+            rereadable = stopper is not None and base == 0 and is_regular(handle.fileno())
+        except (OSError, ValueError, AttributeError):
+            rereadable = False
+        try:
+            items = shape_sources([(source, gunzipped(handle))], fmt, shaping)  # type: ignore[arg-type]
+            if not (rereadable or base):
+                yield from items
+                continue
+            for item in items:
+                if rereadable and stopper is not None and stopper.stopped:
+                    return
+                item.line += base
+                yield item
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(f"{source}: not valid gzip: {exc}") from None
+
+
+def rereadable(paths: list[str]) -> bool:
+    """Whether every input can be read again from its start (so a checkpoint can resume it):
+    files, and stdin redirected from a file; not a pipe."""
+    from inngest_cli.sources import is_regular
+
+    for path in paths:
+        if path == "-":
+            try:
+                if not is_regular(sys.stdin.fileno()):
+                    return False
+            except (OSError, ValueError):
+                return False
+    return True
 
 
 def total_size(paths: list[str]) -> int | None:
@@ -128,19 +209,36 @@ def send(
     show_source: bool,
     total: int | None,
     collect: Any = None,
+    linger: float | None = 0.2,
+    rate: float | None = None,
+    stopper: Stopper | None = None,
+    follower: IO[bytes] | None = None,
+    resumable: bool = True,
+    empty: str | None = None,
 ) -> int:
+    """Send ``stream`` and render the outcome. ``resumable``: the inputs can be read again, so a
+    checkpoint could resume them (what the interrupt hint offers). ``empty``: with --name, an
+    input without events is an error (this text says why), not a warning."""
+    from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
     from inngest_cli.cli.console import info as note
-    from inngest_cli.cli.console import print_warning, settings, stderr_line
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.errors import LocalWriteError
     from inngest_cli.eventapi import EventAPI
     from inngest_cli.sender import Sender, SendOptions
 
-    output = SendOutput(fmt or default_format(), show_source=show_source)  # type: ignore[arg-type]
-    report = FailureReport(failed_out)
+    output_format = fmt or default_format()
+    output = SendOutput(output_format, show_source=show_source)  # type: ignore[arg-type]
+    report = FailureReport(failed_out, keep_unsent=checkpoint is None)
     progress = None
-    if not (no_progress or settings.quiet or settings.verbose) and sys.stderr.isatty():
+    # The display is on stderr and never captures stdout; when stdout is the same terminal and
+    # results stream to it (not a table at the end), the results are the progress.
+    streams_to_terminal = Stdout.isatty() and output_format != "table"
+    if (
+        not (no_progress or settings.quiet or settings.verbose)
+        and sys.stderr.isatty()
+        and not streams_to_terminal
+    ):
         progress = Progress(total)
 
     def on_progress(stats: Stats) -> None:
@@ -155,24 +253,31 @@ def send(
         on_error=on_error,  # type: ignore[arg-type]
         limits=limits,
         base_seed=checkpoint.base_seed if checkpoint is not None else None,
+        linger=linger,
+        rate=rate,
         resumable=checkpoint is not None,
         first_index=checkpoint.settled if checkpoint is not None else 0,
         replay=replay or [],
     )
     broken: list[str] = []  # --failed-out could not be written: stderr only from then on
+    follows = getattr(follower, "raw", None)  # the Follower, which knows where lines end
 
     def on_failure(failure: Failure) -> None:
         if broken:
             FailureReport(None)(failure)
             return
         try:
-            report(failure)
+            report(failure, run_level=sender.halted)
         except OSError as exc:
             broken.append(f"--failed-out: cannot write {failed_out_path}: {exc.strerror or exc}")
             raise LocalWriteError(broken[0]) from None
 
     def on_settled(items: list[Any], accepted: int, failed: int) -> None:
         if checkpoint is not None:
+            if follows is not None and items:
+                where = follows.position(items[-1].line)
+                if where is not None:
+                    checkpoint.follow = where.to_json()
             checkpoint.settle(items, accepted, failed, limits.max_request_bytes)
 
     def on_launch(launch: Launch) -> None:
@@ -195,6 +300,9 @@ def send(
             f"them; {then}"
         )
 
+    def on_stopping(grace: float) -> None:
+        note(f"stopping: sending what was read, waiting up to {grace:g} s (Ctrl-C again to abort)")
+
     with EventAPI(
         config,
         timeout=timeout,
@@ -213,23 +321,29 @@ def send(
             on_launch=on_launch if checkpoint is not None else None,
             on_unconfirmed=on_unconfirmed,
             on_accepted_batch=output.accepted_batch if collect is None else None,
+            on_stopping=on_stopping,
+            on_unsettled=report.unsettled,
+            stop_input=stopper.stop if stopper is not None else None,
         )
         try:
-            with _tuned_for_bulk(), _interrupts(sender):
+            with _tuned_for_bulk(), _interrupts(sender, failed_out, checkpoint is not None):
                 stats = sender.run(stream)
         except Interrupted as stopped:
             _record(checkpoint, sender)
             _finish(progress, output, sender.stats, report)
-            left = sender.stats.unconfirmed + sender.stats.not_sent
+            unconfirmed = sender.stats.unconfirmed
             stopped.message = (
-                f"interrupted: {sender.stats.sent} events confirmed sent, "
-                f"{sender.stats.unconfirmed} in flight not confirmed"
+                f"interrupted: {sender.stats.sent} events confirmed sent"
+                + (f", {report.not_sent} read and not sent" if report.not_sent else "")
+                + (f", {unconfirmed} in flight not confirmed" if unconfirmed else "")
+                + (f" (read up to {_where(sender.last_read)})" if sender.last_read else "")
             )
-            stopped.hint = (
-                f"rerun the same command to resume from {checkpoint.path}"
-                + (" (it resends the unconfirmed ones under the same IDs)" if left else "")
-                if checkpoint is not None
-                else "rerun with --checkpoint FILE to be able to resume without duplicates"
+            stopped.hint = _resume_hint(
+                checkpoint,
+                resumable,
+                follower is not None,
+                failed_out if report.not_sent or unconfirmed else None,
+                lost=bool(report.not_sent or unconfirmed),
             )
             raise
         except InngestCLIError as error:
@@ -237,6 +351,12 @@ def send(
             _finish(progress, output, sender.stats, report)
             if isinstance(error, LocalWriteError):
                 error.hint = _write_hint(checkpoint, sender.stats)
+            if report.run_level:
+                error.message += f" ({_plural(report.run_level, 'event')} not sent)"
+                if failed_out is not None:
+                    error.hint = (error.hint + "; " if error.hint else "") + (
+                        "the events not sent are in --failed-out"
+                    )
             raise
         failure = _record(checkpoint, sender, complete=True)
         if failure is not None:
@@ -245,6 +365,13 @@ def send(
             raise failure
     _finish(progress, output, stats, report)
     if stats.sent == 0 and stats.failed == 0 and stats.not_sent == 0:
+        if empty is not None:
+            raise InputError(
+                f"{empty}, so nothing was sent",
+                hint="to send one event built from the flags, add --ignore-stdin (-I)"
+                if empty.startswith("stdin")
+                else None,
+            )
         note("warning: no events in the input; nothing was sent")
         return int(ExitCode.OK)
     if stats.failed == 0 and stats.not_sent == 0:
@@ -305,15 +432,64 @@ def _tuned_for_bulk() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _where(item: Event | Failure) -> str:
+    return f"{item.source}:{item.line}" if item.line else item.source
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _resume_hint(
+    checkpoint: Checkpoint | None,
+    resumable: bool,
+    follow: bool,
+    failed_out: IO[bytes] | None,
+    *,
+    lost: bool,
+) -> str | None:
+    """What the user can do about what was not sent. A checkpoint is offered only where a rerun
+    reads the same input again (files, stdin from a file, a followed file); for a pipe, whose
+    producer would have to reproduce its output, only --failed-out, and only if something read
+    was not sent."""
+    if checkpoint is not None:
+        return f"rerun the same command to resume from {checkpoint.path}"
+    if resumable or follow:
+        return "rerun with --checkpoint FILE to be able to resume without duplicates"
+    if lost and failed_out is None:
+        return "--failed-out FILE keeps what was read and not sent, to replay"
+    return None
+
+
 @contextmanager
-def _interrupts(sender: Sender) -> Iterator[None]:
-    """SIGINT/SIGTERM: the first asks the sender to stop and settle; a second one aborts."""
+def _interrupts(
+    sender: Sender, failed_out: IO[bytes] | None, resumable: bool
+) -> Iterator[None]:
+    """SIGINT/SIGTERM: the first asks the sender to stop and settle (it says so and for how
+    long); a second one aborts at once with one line."""
     import signal
 
     def handler(signum: int, frame: Any) -> None:
-        if sender.interrupted:
-            raise KeyboardInterrupt
-        sender.interrupt()
+        if not sender.interrupted:
+            sender.interrupt()
+            return
+        if failed_out is not None:
+            try:
+                failed_out.flush()
+            except (OSError, ValueError, RuntimeError):  # RuntimeError: a write was under way
+                pass
+        unconfirmed = max(0, sender.taken - sender.reported)
+        line = (
+            f"error: aborted: {sender.stats.sent} events confirmed sent, "
+            f"{unconfirmed} read and not confirmed"
+            + ("; rerun the same command to resume\n" if resumable else "\n")
+        )
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError, RuntimeError):
+            pass
+        os.write(2, line.encode())
+        os._exit(int(ExitCode.INTERRUPTED))
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -324,16 +500,25 @@ def _interrupts(sender: Sender) -> Iterator[None]:
 
 
 def open_checkpoint(
-    path: Path, sources: list[str], config: EventAPIConfig, shaping: Shaping, **options: Any
+    path: Path,
+    sources: list[str],
+    config: EventAPIConfig,
+    shaping: Shaping,
+    *,
+    follow: bool = False,
+    **options: Any,
 ) -> Checkpoint:
     """Lock and load the checkpoint for this run, or create it (durably, before anything is
-    read or sent). The input is known by its content (checked on resume), not its size."""
+    read or sent). The input is known by its content (checked on resume), not its size; a
+    followed file by its name (it grows), its position being the checkpoint's `follow` entry."""
     from dataclasses import asdict
 
     from inngest_cli.checkpoint import Checkpoint
 
     if len(set(sources)) != len(sources):
         raise UsageError("--checkpoint: each input may be given only once")
+    if follow:
+        options["follow"] = True
     fingerprint = {
         "sources": ["stdin" if s == "-" else s for s in sources],
         "origin": config.origin,
