@@ -342,6 +342,10 @@ class Sender:
                         rest = self._drain(feed, packer, ready)
                         unsent = self._not_sent(rest, "not sent: the run was stopped")
                         break
+                    if self._local_error is not None:  # a side file failed: send no more
+                        rest = self._drain(feed, packer, ready)
+                        unsent = self._not_sent(rest, f"not sent: {self._local_error}")
+                        break
                     if options.on_error == "stop" and isinstance(batch[-1], Failure):
                         self.stats.stopped_at = batch[-1].location()
                         unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
@@ -402,11 +406,12 @@ class Sender:
                     )
                 ):
                     ready.append(packer.flush() or [])
-            if stopping:
+            if stopping or self._interrupted.is_set():
                 self._stop_after_grace(feed, packer, ready, pending)
             else:
-                while pending:
-                    self._emit_batch(*pending.popleft())
+                unstarted = self._emit_remaining(pending)
+                if unstarted:  # a signal came during the last wait
+                    self._hand_over(unstarted)
             if unsent is not None:
                 self._stop.set()
                 self._emit(unsent)
@@ -459,14 +464,24 @@ class Sender:
         return rest
 
     def _emit_batch(self, future: Future[_Delivered], batch: list[Item]) -> None:
-        """Report a batch in input order. After the grace period, a request still in flight is
-        unconfirmed (see `_emit`); one that never started is handed over as not sent."""
-        delivered = self._wait(future, batch)
-        if delivered.abandoned and future.cancel():
-            self._hand_over(batch)
-            return
-        self._emit(delivered)
+        """Report a settled batch, in input order."""
+        self._emit(self._wait(future, batch))
         self.reported += len(batch)
+
+    def _emit_remaining(self, pending: deque[tuple[Future[_Delivered], list[Item]]]) -> list[Item]:
+        """Report the batches still pending, in order, waiting at most until the grace period
+        ends after an interrupt: one still in flight then is unconfirmed (see `_emit`); the items
+        of those that never started (queued behind it) are returned, not sent."""
+        unstarted: list[Item] = []
+        while pending:
+            future, batch = pending.popleft()
+            delivered = self._wait(future, batch)
+            if delivered.abandoned and future.cancel():
+                unstarted += batch
+                continue
+            self._emit(delivered)
+            self.reported += len(batch)
+        return unstarted
 
     def _hand_over(self, items: list[Item]) -> None:
         """Items an interrupt left read and never sent, in input order, to `on_unsettled` (one
@@ -489,9 +504,7 @@ class Sender:
     ) -> None:
         """The grace period is over (or everything read went out): settle what finished, and
         hand the rest, in input order, to `on_unsettled`."""
-        while pending:
-            self._emit_batch(*pending.popleft())
-        rest = self._drain(feed, packer, ready)
+        rest = self._emit_remaining(pending) + self._drain(feed, packer, ready)
         if rest:
             self._hand_over(rest)
 
@@ -535,7 +548,7 @@ class Sender:
         """A side file could not be written: stop reading (nothing settles after what it hit)."""
         if self._local_error is None:
             self._local_error = error
-        self._stop.set()
+        self._stop_reading()
 
     def _emit(self, delivered: _Delivered) -> None:
         """Report a batch in input order and settle the contiguous prefix of final outcomes."""
@@ -667,7 +680,7 @@ class Sender:
         queue: deque[tuple[int, list[Event]]] = deque([(launch.offset, events)] if events else [])
         while queue:
             offset, events = queue.popleft()
-            if self._halt.is_set() or self._interrupted.is_set():
+            if self._halt.is_set():  # (after an interrupt, what was read still goes out)
                 results.update((id(e), _UNSENT) for e in events)
                 continue
             body = encode_batch(events)

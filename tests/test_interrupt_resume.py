@@ -9,7 +9,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -43,12 +42,16 @@ def test_sigint_settles_exits_130_and_resumes_without_duplicates(
     path.write_text(ndjson_events(EVENTS))
     checkpoint = tmp_path / "send.checkpoint"
     proc = _start(server.url, path, checkpoint)
-    deadline = time.monotonic() + 30
-    while not checkpoint.exists():  # a batch has settled (a fixed sleep raced the whole send)
-        assert time.monotonic() < deadline and proc.poll() is None
-        time.sleep(0.01)
+    assert proc.stdout is not None
+    head = proc.stdout.readline()  # a batch has settled (the checkpoint exists from the start)
+    assert head, proc.stderr.read() if proc.stderr else ""
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    out = head + proc.stdout.read()  # what readline buffered is not seen by communicate()
+    err = proc.stderr.read() if proc.stderr else ""
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    if proc.stderr:
+        proc.stderr.close()
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "error: interrupted: " in err

@@ -127,15 +127,15 @@ class FailureReport:
         self.not_sent = 0  # after an interrupt: read, never sent
 
     def __call__(self, failure: Failure, *, run_level: bool = False) -> None:
-        self._keep(failure.raw)
         if run_level and failure.reason.startswith(RUN_LEVEL):
             self.run_level += 1
-            return
-        text = f"error: {failure.location()}: {failure.reason}\n"
-        if failure.hint and failure.hint not in self._hints:
-            self._hints.add(failure.hint)
-            text += f"hint: {failure.hint}\n"
-        sys.stderr.write(text)
+        else:  # said before --failed-out is written: a full disk there must not hide it
+            text = f"error: {failure.location()}: {failure.reason}\n"
+            if failure.hint and failure.hint not in self._hints:
+                self._hints.add(failure.hint)
+                text += f"hint: {failure.hint}\n"
+            sys.stderr.write(text)
+        self._keep(failure.raw)
 
     def _keep(self, raw: bytes) -> None:
         if self.failed_out is not None:
