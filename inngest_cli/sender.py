@@ -35,7 +35,7 @@ from typing import Literal, Protocol
 from inngest_cli.batching import Limits, Packer, encode_batch
 from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteError, RemoteError
 from inngest_cli.feed import Feed
-from inngest_cli.httppolicy import retry_delay
+from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
 from inngest_cli.replies import Outcome, Reply
@@ -43,8 +43,10 @@ from inngest_cli.replies import Outcome, Reply
 OnError = Literal["continue", "stop"]
 Item = Event | Failure
 STOPPED = "not sent: stopped at the error at {}"
-# Transport errors raised before a connection existed: the request cannot have been applied.
-NEVER_CONNECTED = ("ConnectError", "ConnectTimeout", "UnsupportedProtocol")
+# Transport errors raised before a connection existed: the request cannot have been applied
+# (a proxy that refused the connection is one: `httppolicy.transport_failure` names it).
+NEVER_CONNECTED = ("ConnectError", "ConnectTimeout", "UnsupportedProtocol",
+                   "cannot reach the proxy ")
 # A partial batch leaves once its first event has waited `linger` (the default) or the input has
 # been quiet for IDLE: a burst (a pipe's chunk, a file) is packed whole, while a lone event on a
 # live pipe goes out within IDLE. IDLE is a few times the interpreter's thread switch interval
@@ -657,6 +659,7 @@ class Sender:
             return ConnectError(
                 f"could not reach the Event API{at} after {attempts}: {reply.error}",
                 hint=reply.hint
+                or unreachable_hint(reply.error)
                 or "check that a server is running at that address (--event-api-url)",
             )
         if reply.outcome is Outcome.RETRY:

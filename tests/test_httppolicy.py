@@ -199,7 +199,8 @@ def test_redirects_are_not_followed_by_either_client(script_server: Any) -> None
     sent = send(server.url, "--event-key", "evtkey-0123456789")
     assert sent.returncode == 1
     assert sent.stderr.splitlines()[-2:] == [
-        "error: HTTP 307 redirect to https://elsewhere.test/e/****6789 (not followed)",
+        f"error: {server.url}/e/****6789: HTTP 307 redirect to https://elsewhere.test/e/****6789 "
+        "(not followed) (1 event not sent)",
         "hint: if that is the Event API, pass its origin as --event-api-url",
     ]
     listed = rest(server.url)

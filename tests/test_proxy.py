@@ -67,11 +67,12 @@ def test_a_proxy_that_is_down_is_named(serve: ServeProcess) -> None:
     sent = run_cli("send", "--dev", "--event-api-url", serve.url, "--name", "a", "--retries",
                    "1", env=env)
     assert sent.returncode == 5
-    assert sent.stderr.splitlines()[-1] == (
-        "error: could not reach the Event API after 2 attempts: cannot reach the proxy "
-        "http://****@127.0.0.1:9 (from HTTP_PROXY): ConnectError: [Errno 111] "
-        "Connection refused"
-    )
+    assert sent.stderr.splitlines()[-2:] == [
+        f"error: could not reach the Event API at {serve.url}/e/****_SET after 2 attempts: "
+        "cannot reach the proxy http://****@127.0.0.1:9 (from HTTP_PROXY): ConnectError: "
+        "[Errno 111] Connection refused (1 event not sent)",
+        "hint: is the proxy running? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY",
+    ]
     assert "secretpw" not in sent.stderr
     listed = run_cli("runs", "jobs", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--dev", "--api-url",
                      serve.url, env={"http_proxy": DOWN})
