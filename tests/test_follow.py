@@ -234,3 +234,36 @@ def test_on_a_terminal_a_live_status_line_says_what_went_out(
         os.close(master)
     assert proc.returncode == 130
     assert len(out.split()) == 2  # stdout (a pipe) has the IDs only
+
+
+def test_a_kill_while_a_request_is_in_flight_resends_it_under_the_same_ids(
+    fault_server: Any, tmp_path: Path
+) -> None:
+    """SIGKILL while the server has stored a request but not answered it: the restart replays
+    that request (recorded by the checkpoint before it left) with its seed, so the server keeps
+    one copy, although a live send cuts batches by time and would not pack them the same way."""
+    server = fault_server("--faults", "ok,hang")  # the second request is stored, then hangs
+    log = tmp_path / "app.log"
+    checkpoint = tmp_path / "ship.checkpoint"
+    log.write_bytes(lines(0, 1, 2))
+    send = follow(server, log, "--checkpoint", str(checkpoint))
+    try:
+        for _ in range(3):
+            send.line()
+        append(log, lines(3, 4))
+        # every event is in the server; the reply to request 2 (which holds line 4) never comes
+        wait_for(lambda: len(stored_seqs(server)) == 5)
+        send.kill()  # SIGKILL: nothing settles, nothing is written on the way out
+    finally:
+        send.kill()
+
+    append(log, lines(5))
+    send = follow(server, log, "--checkpoint", str(checkpoint))
+    try:
+        assert [orjson.loads(send.line())["line"] for _ in range(3)] == [4, 5, 6]
+        send.proc.send_signal(signal.SIGTERM)
+        code, _, err = send.finish()
+    finally:
+        send.kill()
+    assert code == 130, err
+    assert stored_seqs(server) == list(range(6))  # each once: none lost, none twice
