@@ -16,6 +16,7 @@ import orjson
 
 from inngest_cli.errors import one_line
 from inngest_cli.inputs import Format, Lines, Record, line_record, read_chunks
+from inngest_cli.jsontext import EncodeError, dumps
 from inngest_cli.validation import (
     MAX_EVENT_BYTES,
     canonical_fields,
@@ -85,30 +86,15 @@ def exact_value(record: Record) -> Any:
     if not isinstance(record.value, dict) or not record.raw:
         return record.value
     try:
-        return json.loads(record.raw, parse_constant=_reject_constant)
+        return json.loads(record.raw, parse_constant=_fail_on_constant)
     except (ValueError, RecursionError):
         return record.value
 
 
-def _reject_constant(name: str) -> Any:
+def _fail_on_constant(name: str) -> Any:
+    """Makes the exact re-decode fail on NaN/Infinity, so `exact_value` keeps the value it has
+    (the readers have already reported such a record)."""
     raise ValueError(name)
-
-
-class EncodeError(ValueError):
-    """A decoded value that cannot be written back as JSON (nested too deeply)."""
-
-
-def dumps(value: Any) -> bytes:
-    """Compact JSON. What orjson refuses (integers beyond 64 bits, lone surrogates from `\\ud800`
-    escapes, nesting past 255 levels) goes through the stdlib, ASCII-escaped so it round-trips."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return json.dumps(value, separators=(",", ":")).encode()
-    except RecursionError:
-        raise EncodeError("nested too deeply to encode") from None
 
 
 def finish_event(

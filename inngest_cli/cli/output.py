@@ -4,17 +4,16 @@ on stderr; a progress display on a terminal. The only send-side module that know
 from __future__ import annotations
 
 import sys
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import orjson
 
 from inngest_cli.cli.console import Stdout, settings
 from inngest_cli.cli.console import info as note
+from inngest_cli.formats import OutputFormat
 from inngest_cli.payload import Event, Failure
 from inngest_cli.sender import Stats
 
-OutputFormat = Literal["table", "json", "ndjson", "ids"]
-OUTPUT_FORMATS = ("table", "json", "ndjson", "ids")
 TABLE_MAX_ROWS = 100
 
 
