@@ -56,9 +56,10 @@ def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
+        examples = "+10m, -2h, 7d" if past_by_default else "+10m, -2h"  # no bare 7d for --ts
         raise TimeValueError(
             f"{value!r} is not epoch milliseconds, an ISO-8601 time (2026-11-23T10:00:00Z) "
-            "or a relative time (+10m, -2h, 7d)"
+            f"or a relative time ({examples})"
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
