@@ -16,6 +16,7 @@ from typing import IO, Any
 import orjson
 
 from inngest_cli.formats import INPUT_FORMATS, InputFormat
+from inngest_cli.units import size_texts
 from inngest_cli.validation import json_error
 
 Format = InputFormat  # the readers' names for the one definition in `formats`
@@ -244,7 +245,9 @@ def _sized(lines: list[bytes]) -> Iterator[list[bytes] | int]:
 
 
 def too_large(source: str, line: int, size: int) -> Record:
-    return Record(source, line, b"", error=f"line is {size} bytes, too large to read")
+    size_read, limit = size_texts(size, HARD_MAX_RECORD)
+    return Record(source, line, b"", error=f"line is {size_read}, too large to read (the limit "
+                                           f"is {limit})")
 
 
 def line_record(source: str, line: int, raw: bytes) -> Record | None:

@@ -17,6 +17,7 @@ import orjson
 from inngest_cli.errors import one_line
 from inngest_cli.inputs import Format, Lines, Record, line_record, read_chunks
 from inngest_cli.jsontext import EncodeError, dumps
+from inngest_cli.units import size_texts
 from inngest_cli.validation import (
     MAX_EVENT_BYTES,
     canonical_fields,
@@ -110,12 +111,12 @@ def finish_event(
     if body is None:
         body = dumps(value)
     if len(body) > shaping.max_event_bytes:
+        size, limit = size_texts(len(body), shaping.max_event_bytes)
         return Failure(
             source,
             line,
             raw,
-            f"event is {len(body)} bytes, over the max event size of "
-            f"{shaping.max_event_bytes} bytes",
+            f"event is {size}, over the max event size of {limit}",
             "the limit is 3 MiB on self-hosted servers and paid Cloud plans, "
             "256 KiB on Cloud's free "
             "plan (--max-event-bytes)",
