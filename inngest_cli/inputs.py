@@ -39,6 +39,7 @@ class Record:
     raw: bytes
     value: Any = None
     error: str | None = None
+    element: int | None = None  # for an element of a JSON array: its 0-based index there
 
 
 def _skip_leading_space(stream: io.BufferedReader) -> tuple[bytes, int]:
@@ -370,6 +371,7 @@ def _json_values(
     buf = _TextBuffer(stream, 1 + offset, prefix)
     decoder = _NotingDecoder()
     in_array = False
+    element = 0
     expect_value = True
     while True:
         char = buf.skip_space()
@@ -401,11 +403,15 @@ def _json_values(
         if not in_array and char == "[":
             buf.pos += 1
             in_array = True
+            element = 0
             if buf.skip_space() == "]":
                 buf.pos += 1
                 in_array = False
             continue
         record, fatal = _decode_one(buf, source, decoder)
+        if in_array:
+            record.element = element
+            element += 1
         if fatal and lines_after_error and not in_array and buf.failed_at is not None:
             record.error = (record.error or "").removesuffix(REST_NOT_READ)
             resume, resume_line = _resume_point(buf, record)

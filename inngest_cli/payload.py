@@ -42,6 +42,7 @@ class Event:
     raw: bytes
     name: str
     id: str | None
+    element: int | None = None  # its index in a JSON array (the Record's)
 
 
 @dataclass(slots=True)
@@ -99,7 +100,13 @@ def _fail_on_constant(name: str) -> Any:
 
 
 def finish_event(
-    value: Any, raw: bytes, source: str, line: int, shaping: Shaping, body: bytes | None = None
+    value: Any,
+    raw: bytes,
+    source: str,
+    line: int,
+    shaping: Shaping,
+    body: bytes | None = None,
+    element: int | None = None,
 ) -> Event | Failure:
     """Validate a decoded event and produce its wire form (``body``, or ``value`` encoded)."""
     problem = event_problem(value)
@@ -122,7 +129,7 @@ def finish_event(
             "plan (--max-event-bytes)",
         )
     fields = canonical_fields(value)
-    return Event(source, line, body, raw, fields["name"], fields.get("id"))
+    return Event(source, line, body, raw, fields["name"], fields.get("id"), element)
 
 
 def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
@@ -170,7 +177,9 @@ def _shape(record: Record, shaping: Shaping) -> Event | Failure:
         if not shaping.keep_ts:
             value.pop("ts", None)
         body = None
-    return finish_event(value, record.raw, record.source, record.line, shaping, body)
+    return finish_event(
+        value, record.raw, record.source, record.line, shaping, body, record.element
+    )
 
 
 def shape_records(records: Iterable[Record], shaping: Shaping) -> Iterator[Event | Failure]:

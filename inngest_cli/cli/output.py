@@ -40,7 +40,11 @@ class SendOutput:
         if fmt == "ids":
             self._buffer.append(event_id + "\n")
         elif fmt == "ndjson":
-            record: dict[str, Any] = {"line": event.line, "id": event_id}
+            # line 0 is an event built from flags: it has no input line
+            record: dict[str, Any] = {"line": event.line or None}
+            if event.element is not None:
+                record["element"] = event.element
+            record["id"] = event_id
             if self.show_source:
                 record["source"] = event.source
             self._buffer.append(orjson.dumps(record).decode() + "\n")

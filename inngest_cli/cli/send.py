@@ -611,7 +611,7 @@ def send(
                 resume.complete = False
         total = run.total_size(paths) if not flags_mode and follow is None else None
         if dry_run:
-            return run.dry_run(stream, limits, config, out)
+            return run.dry_run(stream, limits, config, out, output)
         code = run.send(
             stream,
             limits,
