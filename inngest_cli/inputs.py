@@ -11,14 +11,17 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import orjson
 
+from inngest_cli.formats import INPUT_FORMATS, InputFormat
+from inngest_cli.units import size_texts
 from inngest_cli.validation import json_error
 
-Format = Literal["auto", "ndjson", "json"]
-FORMATS: tuple[str, ...] = ("auto", "ndjson", "json")
+Format = InputFormat  # the readers' names for the one definition in `formats`
+FORMATS = INPUT_FORMATS
+
 BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
 HARD_MAX_RECORD = 64 << 20  # a record larger than this is reported and skipped, never buffered
@@ -36,6 +39,7 @@ class Record:
     raw: bytes
     value: Any = None
     error: str | None = None
+    element: int | None = None  # for an element of a JSON array: its 0-based index there
 
 
 def _skip_leading_space(stream: io.BufferedReader) -> tuple[bytes, int]:
@@ -91,13 +95,13 @@ def _unfinished(line: bytes) -> bool:
     """True when ``line`` is the start of a JSON value that goes on past the line's end."""
     text = line.decode("utf-8", "surrogateescape").rstrip()
     try:
-        _DECODER.raw_decode(text)
+        _NotingDecoder().decode(text)
     except json.JSONDecodeError as exc:
+        # The stdlib has no error codes: "Unterminated string starting at" is the one message
+        # (json.decoder's wording, stable since Python 3.1) for a string cut by the line's end.
         return exc.pos >= len(text) - 1 or "Unterminated" in exc.msg
     except RecursionError:
         return False
-    finally:
-        _value_problems.clear()
     return False
 
 
@@ -242,7 +246,9 @@ def _sized(lines: list[bytes]) -> Iterator[list[bytes] | int]:
 
 
 def too_large(source: str, line: int, size: int) -> Record:
-    return Record(source, line, b"", error=f"line is {size} bytes, too large to read")
+    size_read, limit = size_texts(size, HARD_MAX_RECORD)
+    return Record(source, line, b"", error=f"line is {size_read}, too large to read (the limit "
+                                           f"is {limit})")
 
 
 def line_record(source: str, line: int, raw: bytes) -> Record | None:
@@ -256,35 +262,49 @@ def line_record(source: str, line: int, raw: bytes) -> Record | None:
         return Record(source, line, data, error=f"invalid JSON: {json_error(exc)}")
 
 
-# What Inngest's Go decoder rejects, as orjson does on NDJSON lines: NaN, Infinity, and numbers
-# beyond float64. The hooks note the problem instead of raising, so the value's extent is still
-# known and only this element fails; `_decode_one` turns a note into the record's error.
-_value_problems: list[str] = []
+class _NotingDecoder:
+    """The stdlib decoder, with hooks for what Inngest's Go decoder rejects and orjson rejects on
+    NDJSON lines: NaN, Infinity, and numbers beyond float64.
+
+    The hooks note the problem instead of raising, so the value's extent is still known and only
+    this element fails; `decode` returns the first note with the value. The notes belong to this
+    object, and each input (and each `_unfinished` check) has its own, so inputs read on
+    different threads never see each other's problems.
+    """
+
+    def __init__(self) -> None:
+        self._problems: list[str] = []
+        self._decoder = json.JSONDecoder(
+            parse_constant=self._note_constant,
+            parse_float=self._finite_float,
+            parse_int=self._bounded_int,
+        )
+
+    def decode(self, text: str, start: int = 0) -> tuple[Any, int, str | None]:
+        """(value, end, first problem or None) for the JSON value at ``text[start:]``; raises
+        `json.JSONDecodeError` or `RecursionError` as `raw_decode` does."""
+        self._problems.clear()
+        value, end = self._decoder.raw_decode(text, start)
+        return value, end, (self._problems[0] if self._problems else None)
+
+    def _note_constant(self, name: str) -> Any:
+        self._problems.append(f"{name} is not valid JSON")
+        return None
+
+    def _finite_float(self, text: str) -> float:
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            self._problems.append(f"number {text[:40]} is beyond the range of a double")
+            return 0.0
+        return value
+
+    def _bounded_int(self, text: str) -> int:
+        if len(text) > 400:  # far beyond a double's range, which is what Inngest decodes into
+            self._problems.append(f"number {text[:40]}... is beyond the range of a double")
+            return 0
+        return int(text)
 
 
-def _reject_constant(name: str) -> Any:
-    _value_problems.append(f"{name} is not valid JSON")
-    return None
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        _value_problems.append(f"number {text[:40]} is beyond the range of a double")
-        return 0.0
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text) > 400:  # far beyond a double's range, which is what Inngest decodes into
-        _value_problems.append(f"number {text[:40]}... is beyond the range of a double")
-        return 0
-    return int(text)
-
-
-_DECODER = json.JSONDecoder(
-    parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int
-)
 REST_NOT_READ = " (the rest of this input was not read)"
 
 
@@ -349,7 +369,9 @@ def _json_values(
     ``lines_after_error``, reading goes on as NDJSON from the line after the error instead.
     """
     buf = _TextBuffer(stream, 1 + offset, prefix)
+    decoder = _NotingDecoder()
     in_array = False
+    element = 0
     expect_value = True
     while True:
         char = buf.skip_space()
@@ -381,11 +403,15 @@ def _json_values(
         if not in_array and char == "[":
             buf.pos += 1
             in_array = True
+            element = 0
             if buf.skip_space() == "]":
                 buf.pos += 1
                 in_array = False
             continue
-        record, fatal = _decode_one(buf, source)
+        record, fatal = _decode_one(buf, source, decoder)
+        if in_array:
+            record.element = element
+            element += 1
         if fatal and lines_after_error and not in_array and buf.failed_at is not None:
             record.error = (record.error or "").removesuffix(REST_NOT_READ)
             resume, resume_line = _resume_point(buf, record)
@@ -450,15 +476,19 @@ def _rest_from(buf: _TextBuffer, resume: int) -> io.BufferedReader:
     return io.BufferedReader(_Chained(rest.encode("utf-8", "surrogateescape"), buf.stream))
 
 
-def _decode_one(buf: _TextBuffer, source: str) -> tuple[Record, bool]:
+def _decode_one(
+    buf: _TextBuffer, source: str, decoder: _NotingDecoder
+) -> tuple[Record, bool]:
     """The next JSON value, and whether its error (if any) leaves no way to find the next one."""
     while True:
         start = buf.pos
         can_grow = not buf.eof and len(buf.text) - start < HARD_MAX_RECORD
         try:
-            _value_problems.clear()
-            value, end = _DECODER.raw_decode(buf.text, start)
+            value, end, problem = decoder.decode(buf.text, start)
         except json.JSONDecodeError as exc:
+            # Matched by text (the stdlib has no error codes): "Unterminated string starting
+            # at" means a string cut by the end of the chunk read so far, and every message ends
+            # in " at" before the position that `JSONDecodeError` formats after it.
             if can_grow and (exc.pos >= len(buf.text) - 8 or "Unterminated" in exc.msg):
                 buf.fill()  # the value may just be cut by the end of the read chunk
                 continue
@@ -476,9 +506,7 @@ def _decode_one(buf: _TextBuffer, source: str) -> tuple[Record, bool]:
         line = buf.advance_lines(start)
         buf.pos = end
         span = buf.text[start:end]
-        if _value_problems:
-            problem = _value_problems[0]
-            _value_problems.clear()
+        if problem is not None:
             raw = span.encode("utf-8", "surrogateescape")
             return Record(source, line, raw, error=f"invalid JSON: {problem}"), False
         try:

@@ -16,6 +16,8 @@ import orjson
 
 from inngest_cli.errors import one_line
 from inngest_cli.inputs import Format, Lines, Record, line_record, read_chunks
+from inngest_cli.jsontext import EncodeError, dumps
+from inngest_cli.units import size_texts
 from inngest_cli.validation import (
     MAX_EVENT_BYTES,
     canonical_fields,
@@ -40,6 +42,7 @@ class Event:
     raw: bytes
     name: str
     id: str | None
+    element: int | None = None  # its index in a JSON array (the Record's)
 
 
 @dataclass(slots=True)
@@ -85,34 +88,25 @@ def exact_value(record: Record) -> Any:
     if not isinstance(record.value, dict) or not record.raw:
         return record.value
     try:
-        return json.loads(record.raw, parse_constant=_reject_constant)
+        return json.loads(record.raw, parse_constant=_fail_on_constant)
     except (ValueError, RecursionError):
         return record.value
 
 
-def _reject_constant(name: str) -> Any:
+def _fail_on_constant(name: str) -> Any:
+    """Makes the exact re-decode fail on NaN/Infinity, so `exact_value` keeps the value it has
+    (the readers have already reported such a record)."""
     raise ValueError(name)
 
 
-class EncodeError(ValueError):
-    """A decoded value that cannot be written back as JSON (nested too deeply)."""
-
-
-def dumps(value: Any) -> bytes:
-    """Compact JSON. What orjson refuses (integers beyond 64 bits, lone surrogates from `\\ud800`
-    escapes, nesting past 255 levels) goes through the stdlib, ASCII-escaped so it round-trips."""
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return json.dumps(value, separators=(",", ":")).encode()
-    except RecursionError:
-        raise EncodeError("nested too deeply to encode") from None
-
-
 def finish_event(
-    value: Any, raw: bytes, source: str, line: int, shaping: Shaping, body: bytes | None = None
+    value: Any,
+    raw: bytes,
+    source: str,
+    line: int,
+    shaping: Shaping,
+    body: bytes | None = None,
+    element: int | None = None,
 ) -> Event | Failure:
     """Validate a decoded event and produce its wire form (``body``, or ``value`` encoded)."""
     problem = event_problem(value)
@@ -124,18 +118,18 @@ def finish_event(
     if body is None:
         body = dumps(value)
     if len(body) > shaping.max_event_bytes:
+        size, limit = size_texts(len(body), shaping.max_event_bytes)
         return Failure(
             source,
             line,
             raw,
-            f"event is {len(body)} bytes, over the max event size of "
-            f"{shaping.max_event_bytes} bytes",
+            f"event is {size}, over the max event size of {limit}",
             "the limit is 3 MiB on self-hosted servers and paid Cloud plans, "
             "256 KiB on Cloud's free "
             "plan (--max-event-bytes)",
         )
     fields = canonical_fields(value)
-    return Event(source, line, body, raw, fields["name"], fields.get("id"))
+    return Event(source, line, body, raw, fields["name"], fields.get("id"), element)
 
 
 def shape_record(record: Record, shaping: Shaping) -> Event | Failure:
@@ -183,7 +177,9 @@ def _shape(record: Record, shaping: Shaping) -> Event | Failure:
         if not shaping.keep_ts:
             value.pop("ts", None)
         body = None
-    return finish_event(value, record.raw, record.source, record.line, shaping, body)
+    return finish_event(
+        value, record.raw, record.source, record.line, shaping, body, record.element
+    )
 
 
 def shape_records(records: Iterable[Record], shaping: Shaping) -> Iterator[Event | Failure]:

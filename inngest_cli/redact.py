@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import re
 
+from inngest_cli.signingkeys import KEY_IN_TEXT, is_hex_body, strip_prefix
+
 FRAGMENT = 8
 """The shortest piece of a registered secret that is masked on its own."""
 
 _registered: set[str] = set()
 _E_PATH = re.compile(r"/e/([^/?#\s\"'<>&;,()\[\]{}]+)")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@")
-_SIGNKEY = re.compile(r"(?i)\bsignkey-[a-z0-9]+-[0-9a-f]{8,}")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})")
-_SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
-_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def mask(secret: str | None) -> str:
@@ -97,7 +96,7 @@ def _forms(secret: str) -> list[tuple[str, bool]]:
     from urllib.parse import quote
 
     forms: list[tuple[str, bool]] = []
-    bare = _SIGNKEY_PREFIX.sub("", secret.strip(), count=1)
+    bare = strip_prefix(secret.strip())
     if bare != secret:
         # a signing key: the `signkey-<env>-` prefix is no secret (our messages quote it), the
         # body is, and for a hex body so is its hash (the bearer token)
@@ -105,7 +104,7 @@ def _forms(secret: str) -> list[tuple[str, bool]]:
         if len(bare) < 4:
             return forms
         secret = bare
-        if _HEX.fullmatch(bare) and len(bare) % 2 == 0:
+        if is_hex_body(bare):
             forms.append((bare, True))
             forms.append((hashlib.sha256(bytes.fromhex(bare)).hexdigest(), True))
             return forms
@@ -136,7 +135,7 @@ def redact(text: str) -> str:
     if matcher.whole is not None:
         text = matcher.whole.sub(lambda m: mask(m.group(0)), text)
         text = matcher.pieces(text)
-    text = _SIGNKEY.sub(lambda m: mask(m.group(0)), text)
+    text = KEY_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
     text = _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
     text = _USERINFO.sub(r"\1****@", text)
     return _E_PATH.sub(_mask_segment, text)

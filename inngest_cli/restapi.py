@@ -44,12 +44,12 @@ from inngest_cli.httppolicy import (
 )
 from inngest_cli.redact import excerpt, redact, register_secret
 from inngest_cli.restmodel import CancellationRequest, format_query_time, text
+from inngest_cli.signingkeys import strip_prefix
 
 __all__ = ["USER_AGENT", "ExpressionError", "RestAPI", "UnavailableError", "bearer_token"]
 
 PAGE_SIZE = 100  # Cloud's documented maximum; the OSS server clamps to 51 and we follow the cursor
 MAX_ERROR = 1000  # characters of a reply's `error` kept in a message
-_SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
 _BIG_INT = re.compile(rb"\d{19}")
 _RUN_NOT_FOUND = "unable to load function run"
 _BAD_EXPRESSION = "invalid expression:"
@@ -75,7 +75,7 @@ class UnavailableError(RemoteError):
 def bearer_token(signing_key: str) -> str:
     """The token the SDKs send for ``signing_key``: the hex SHA-256 of its bytes, prefix off.
     A key that is not hex is sent as it is."""
-    bare = _SIGNKEY_PREFIX.sub("", signing_key.strip(), count=1)
+    bare = strip_prefix(signing_key.strip())
     try:
         raw = bytes.fromhex(bare)
     except ValueError:

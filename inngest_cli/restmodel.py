@@ -8,12 +8,12 @@ Objects are kept exactly as the API returned them (for `-o json`); only reads go
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
+
+from inngest_cli.timeparse import parse_rfc3339_ms
 
 # Run statuses (pkg/enums/run_status.go). Skipped is a deliberate outcome of a function's own
 # configuration (singleton "skip", a paused function), so it does not count as a failure.
@@ -21,7 +21,6 @@ SUCCEEDED = frozenset({"Completed", "Skipped"})
 FAILED = frozenset({"Failed", "Cancelled", "Overflowed"})
 TERMINAL = SUCCEEDED | FAILED
 _CANONICAL = {s.lower(): s for s in (*TERMINAL, "Running", "Scheduled", "Unknown")}
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
 @functools.cache
@@ -64,19 +63,6 @@ def is_failed(run: Mapping[str, Any]) -> bool:
     return status(run) in FAILED
 
 
-def parse_time_ms(value: Any) -> int | None:
-    """Milliseconds for an RFC 3339 string (any offset, up to nanoseconds), else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.replace("z", "Z")))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
-
-
 def format_query_time(ms: int) -> str:
     """RFC 3339 in UTC with milliseconds, as `received_after`/`received_before` take it."""
     seconds, millis = divmod(ms, 1000)
@@ -92,8 +78,8 @@ def format_time(ms: int | None) -> str:
 
 def run_duration_ms(run: Mapping[str, Any], now_ms: int | None = None) -> int | None:
     """Ended minus started; for an unfinished run, the time so far when ``now_ms`` is given."""
-    started = parse_time_ms(field(run, "run_started_at"))
-    ended = parse_time_ms(field(run, "ended_at"))
+    started = parse_rfc3339_ms(field(run, "run_started_at"))
+    ended = parse_rfc3339_ms(field(run, "ended_at"))
     if started is None:
         return None
     if ended is None:

@@ -1,14 +1,16 @@
-"""Time values on the command line: epoch milliseconds, ISO-8601 dates and times, and relative
-offsets (`15m`, `2h`, `7d`, `+10m`)."""
+"""Time values: on the command line (epoch milliseconds, ISO-8601 dates and times, and relative
+offsets `15m`, `2h`, `+10m`), and the RFC 3339 times of API responses."""
 
 from __future__ import annotations
 
 import re
 import time
 from datetime import UTC, datetime
+from typing import Any
 
-from inngest_cli.validation import MAX_TS_MS, MIN_TS_MS
+from inngest_cli.validation import seconds_hint
 
+_FRACTION = re.compile(r"(\.\d{6})\d+")
 _RELATIVE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$")
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
@@ -22,7 +24,9 @@ def now_ms() -> int:
 
 
 def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -> int:
-    """Parse ``text`` into epoch milliseconds.
+    """Parse ``text``, a time typed on the command line, into epoch milliseconds; raises
+    `TimeValueError` with a message for the user. (Times in API responses: `parse_rfc3339_ms`.
+    What `serve` accepts in a query, as Inngest's server does: `server.rest.parse_go_time_ms`.)
 
     A bare relative value (`15m`) means that long ago when ``past_by_default`` (`--since`,
     where only the past makes sense); otherwise (`send --ts`, where both do) it is an error that
@@ -46,18 +50,31 @@ def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -
         return now + delta
     if re.fullmatch(r"-?\d+", value):
         ms = int(value)
-        if MIN_TS_MS // 1000 <= ms <= MAX_TS_MS // 1000:
-            raise TimeValueError(
-                f"{value} looks like seconds; Inngest wants milliseconds ({ms * 1000})"
-            )
+        if (hint := seconds_hint(ms)) is not None:
+            raise TimeValueError(hint)
         return ms
     try:
         parsed = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
+        examples = "+10m, -2h, 7d" if past_by_default else "+10m, -2h"  # no bare 7d for --ts
         raise TimeValueError(
             f"{value!r} is not epoch milliseconds, an ISO-8601 time (2026-11-23T10:00:00Z) "
-            "or a relative time (+10m, -2h, 7d)"
+            f"or a relative time ({examples})"
         ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp() * 1000)
+
+
+def parse_rfc3339_ms(value: Any) -> int | None:
+    """Milliseconds for an RFC 3339 string in an API response (any offset, up to nanoseconds),
+    else None: a field that is missing or malformed shows as empty rather than failing."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.replace("z", "Z")))
+    except ValueError:
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp() * 1000)

@@ -125,11 +125,18 @@ def _slow_problem(event: dict[str, Any]) -> str | None:
     return None
 
 
+def seconds_hint(ts: int) -> str | None:
+    """The message for an integer timestamp that looks like seconds instead of milliseconds."""
+    if MIN_TS_MS // 1000 <= ts <= MAX_TS_MS // 1000:
+        return f"{ts} looks like seconds; Inngest wants milliseconds ({ts * 1000})"
+    return None
+
+
 def ts_hint(ts: Any) -> str | None:
     """A hint for a timestamp that looks like seconds (or microseconds) instead of milliseconds."""
     if isinstance(ts, int) and not isinstance(ts, bool):
-        if MIN_TS_MS // 1000 <= ts <= MAX_TS_MS // 1000:
-            return f"{ts} looks like seconds; Inngest wants milliseconds ({ts * 1000})"
+        if (hint := seconds_hint(ts)) is not None:
+            return hint
         if MIN_TS_MS * 1000 <= ts <= MAX_TS_MS * 1000:
             return f"{ts} looks like microseconds; Inngest wants milliseconds ({ts // 1000})"
     return None

@@ -141,4 +141,18 @@ def test_summary_wording() -> None:
     stats = Stats(sent=2, failed=1, requests=2, retries=2, stopped_at="f:3")
     text = summary(stats)
     assert text.startswith("sent 2 events in 2 requests (2 retries), 1 failed, ")
-    assert text.endswith("; stopped reading at f:3")
+    assert text.endswith(";\n  stopped reading at f:3")  # 83 columns on one line
+
+
+def test_summary_has_thousands_separators_and_fits_80_columns() -> None:
+    stats = Stats(sent=1_000_000, failed=1_234, requests=4_000, retries=12, not_sent=5_000,
+                  unconfirmed=2_500)
+    lines = summary(stats).splitlines()
+    assert lines[0].startswith("sent 1,000,000 events in 4,000 requests (12 retries), 1,234 "
+                               "failed,")
+    assert lines[-2:] == ["  2,500 events unconfirmed (may have been stored);", "  5,000 not sent"]
+    assert max(map(len, lines)) <= 80
+    assert summary(stats, dry_run=True) == (
+        "dry run: 1,000,000 events valid in 4,000 requests, 1,234 invalid;\n  nothing was sent")
+    assert summary(Stats(sent=3, requests=1), dry_run=True) == (
+        "dry run: 3 events valid in 1 request, 0 invalid; nothing was sent")

@@ -396,7 +396,8 @@ def test_a_first_line_over_the_hard_limit_is_too_large_not_invalid_json(tmp_path
     assert path.stat().st_size == size + len(GOOD_TWO)
     with open(path, "rb") as handle:
         results = list(shape_sources([("huge.ndjson", handle)], "auto", SHAPING))
-    assert results[0] == Failure("huge.ndjson", 1, b"", f"line is {size} bytes, too large to read")
+    assert results[0] == Failure(
+        "huge.ndjson", 1, b"", "line is 95.4 MiB, too large to read (the limit is 64 MiB)")
     assert [(r.line, r.name) for r in results[1:]] == [(2, "test/good"), (3, "test/good")]
 
 
@@ -413,8 +414,8 @@ def test_send_reports_a_huge_first_line_and_sends_the_rest(
     result = run_cli("send", "--dev", "--no-progress", "--event-api-url", server.url, str(path))
     assert result.returncode == 6, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert errors == [f"error: {path}:1: line is {inputs.HARD_MAX_RECORD + 10} bytes, too large "
-                      "to read"]
+    assert errors == [f"error: {path}:1: line is 67,108,874 bytes, too large to read (the limit "
+                      "is 67,108,864 bytes)"]
     stored = Counter(e["data"]["seq"] for e in server.state()["events"])
     assert stored == Counter([0, 1])
 

@@ -224,7 +224,7 @@ def test_line_too_large_to_read_is_skipped_and_the_next_line_read() -> None:
     assert_well_formed(items)
     assert_goods(items, {1: 1, 3: 3})
     assert [(i.line, i.reason) for i in items if isinstance(i, Failure)] == [
-        (2, f"line is {len(huge) + 1} bytes, too large to read")]
+        (2, f"line is {len(huge) + 1:,} bytes, too large to read (the limit is 67,108,864 bytes)")]
 
 
 @pytest.mark.parametrize("name", [

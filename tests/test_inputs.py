@@ -568,3 +568,32 @@ def test_property_random_bytes_never_raise(data: bytes, fmt: Format, kind: str) 
             assert isinstance(record.error, str)
             assert record.error
             assert "\n" not in record.error and "\r" not in record.error
+
+
+def test_decode_problems_of_one_input_never_reach_another_read_on_another_thread() -> None:
+    """Each input keeps its own decode notes: a reader thread meeting NaN in every element of
+    one array never makes a clean array read at the same time fail (a shared list did)."""
+    import sys
+    import threading
+
+    count = 3000
+    bad = b"[" + b",".join([b'{"name":"a","data":{"x":NaN}}'] * count) + b"]"
+    good = b"[" + b",".join([b'{"name":"a","data":{"x":[1.5,2,3,4,5,6,7,8]}}'] * count) + b"]"
+    errors: dict[str, list[str | None]] = {}
+
+    def read(label: str, data: bytes) -> None:
+        errors[label] = [r.error for r in read_records(io.BytesIO(data), label, "json")]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, inside the hooks too
+    try:
+        threads = [threading.Thread(target=read, args=(label, data))
+                   for label, data in (("bad", bad), ("good", good))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors["good"] == [None] * count
+    assert errors["bad"] == ["invalid JSON: NaN is not valid JSON"] * count

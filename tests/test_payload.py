@@ -243,3 +243,20 @@ def test_failure_location_with_line() -> None:
 
 def test_failure_location_without_line() -> None:
     assert Failure("--data", 0, b"", "x").location() == "--data"
+
+
+@pytest.mark.parametrize(
+    ("padding", "limit", "reason"),
+    [
+        # sizes people read; the exact bytes when the rounded sizes would read the same
+        (4_000_000, 3 << 20, "event is 3.8 MiB, over the max event size of 3 MiB"),
+        (300_000, 256 << 10, "event is 293 KiB, over the max event size of 256 KiB"),
+        (3 << 20, 3 << 20, "event is 3,145,758 bytes, over the max event size of "
+                           "3,145,728 bytes"),
+    ],
+)
+def test_oversize_reads_in_binary_units(padding: int, limit: int, reason: str) -> None:
+    value = {"s": "x" * padding}  # the wrapped event is 30 bytes more
+    result = shape_record(rec(value), Shaping(name="s/x", max_event_bytes=limit))
+    assert isinstance(result, Failure)
+    assert result.reason == reason

@@ -8,7 +8,8 @@ import pytest
 
 from inngest_cli.cli import render
 from inngest_cli.cli.console import Stdout, settings
-from inngest_cli.restmodel import field, format_duration, parse_time_ms, run_duration_ms, status
+from inngest_cli.restmodel import field, format_duration, run_duration_ms, status
+from inngest_cli.timeparse import parse_rfc3339_ms
 
 RUN = {
     "run_id": "01JQDAE5B6R2C9XK7M2YV3TQ4N",
@@ -98,8 +99,8 @@ def test_run_fields_tolerate_camel_case_and_case() -> None:
     assert run_duration_ms(RUN) == 4200
     running = {**RUN, "status": "Running", "ended_at": None}
     assert run_duration_ms(running) is None
-    started = parse_time_ms(RUN["run_started_at"])
+    started = parse_rfc3339_ms(RUN["run_started_at"])
     assert started is not None and run_duration_ms(running, started + 50) == 50
-    assert parse_time_ms("2026-11-23T10:00:00.123456789Z") == parse_time_ms(
+    assert parse_rfc3339_ms("2026-11-23T10:00:00.123456789Z") == parse_rfc3339_ms(
         "2026-11-23T10:00:00.123Z"
     )

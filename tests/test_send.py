@@ -145,7 +145,55 @@ def test_output_ids(serve: ServeProcess) -> None:
 
 def test_output_ndjson(serve: ServeProcess) -> None:
     result = send(serve, "--name", "app/a", "-o", "ndjson")
-    assert json.loads(result.stdout) == {"line": 0, "id": only_event(serve)["internal_id"]}
+    assert json.loads(result.stdout) == {"line": None, "id": only_event(serve)["internal_id"]}
+
+
+def test_output_ndjson_gives_each_array_element_its_index(serve: ServeProcess) -> None:
+    """Both elements of a one-line array start on line 1; `element` tells them apart."""
+    data = '[{"name":"app/a"},{"name":"app/b"}]\n{"name":"app/c"}\n[\n {"name":"app/d"}]\n'
+    result = send(serve, "-o", "ndjson", "--format", "json", input=data)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    by_name = {event["name"]: event["internal_id"] for event in serve.events()}
+    assert records == [
+        {"line": 1, "element": 0, "id": by_name["app/a"]},
+        {"line": 1, "element": 1, "id": by_name["app/b"]},
+        {"line": 2, "id": by_name["app/c"]},
+        {"line": 4, "element": 0, "id": by_name["app/d"]},
+    ]
+
+
+def test_dry_run_json_is_the_plan_as_one_object(tmp_path: Path) -> None:
+    source = tmp_path / "in.ndjson"
+    source.write_text("".join(f'{{"name":"app/{n}"}}\n' for n in range(3)))
+    result = run_cli(*DEV, "--dry-run", "--max-batch", "2", "-o", "json", str(source))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "requests": [
+            {"request": 1, "events": 2, "bytes": 35, "first": {"source": str(source), "line": 1},
+             "last": {"source": str(source), "line": 2}},
+            {"request": 2, "events": 1, "bytes": 18, "first": {"source": str(source), "line": 3},
+             "last": {"source": str(source), "line": 3}},
+        ],
+        "valid": 3,
+        "invalid": 0,
+    }
+    assert result.stderr == "dry run: 3 events valid in 2 requests, 0 invalid; nothing was sent\n"
+
+
+def test_dry_run_ndjson_is_one_object_per_request_and_verbose_adds_the_request() -> None:
+    result = run_cli(*DEV, "--dry-run", "--verbose", "-o", "ndjson", "--name", "app/a")
+    assert result.returncode == 0, result.stderr
+    [plan] = [json.loads(line) for line in result.stdout.splitlines()]
+    seed = plan["headers"].pop("x-inngest-event-id-seed")
+    assert seed.count(",") == 1
+    assert plan == {
+        "request": 1, "events": 1, "bytes": 28,
+        "first": {"source": "flags", "line": None}, "last": {"source": "flags", "line": None},
+        "url": "http://127.0.0.1:8288/e/****_SET",
+        "headers": {"Content-Type": "application/json"},
+        "body": [{"name": "app/a", "data": {}}],
+    }
 
 
 def test_output_table(serve: ServeProcess) -> None:
@@ -240,7 +288,7 @@ def test_python_dash_m_works(serve: ServeProcess) -> None:
             ["--name", "a", "--ts", "yesterday"],
             "error: --ts: 'yesterday' is not epoch milliseconds, "
             "an ISO-8601 time (2026-11-23T10:00:00Z) "
-            "or a relative time (+10m, -2h, 7d)\n",
+            "or a relative time (+10m, -2h)\n",
         ),
         (["--name", "a", "--ts", "4102444800001"], "error: --ts: timestamp is after Jan 1, 2100\n"),
         (["--name", "a", "--ts", "100000000000"], "error: --ts: timestamp is before Jan 1, 1980\n"),

@@ -28,6 +28,7 @@ import httpx
 import orjson
 import pytest
 
+from inngest_cli import jsontext
 from inngest_cli.errors import UsageError
 from inngest_cli.server import (
     EventServer,
@@ -690,7 +691,8 @@ def test_deep_but_valid_data_is_stored_and_read_back(quiet_serve: ServeProcess) 
 
 def test_deep_encoder_matches_orjson() -> None:
     value = {"b": [1, {"z": None, "a": [True, 1.5, "\u2028<&>"]}], "a": {}, "c": [], "é": "x"}
-    assert ingest._dumps_deep(value) == orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    expected = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    assert jsontext.go_sorted_json_deep(value) == expected
 
 
 # -- strict framing (RFC 9112): one test per case, real sockets, the real serve process --------

@@ -320,7 +320,7 @@ def test_closed_pipe_while_sending(tmp_path: Path, serve: ServeProcess) -> None:
         env={"INNGEST_DEV": serve.url},
     )
     assert_quiet_end(done)
-    assert done.stderr.startswith("sent 20000 events")  # the events still all went out
+    assert done.stderr.startswith("sent 20,000 events")  # the events still all went out
 
 
 @pytest.mark.parametrize(

@@ -125,6 +125,13 @@ def test_garbage_is_rejected(text: str) -> None:
     assert str(info.value) == GARBAGE.format(text)
 
 
+def test_garbage_for_ts_lists_only_signed_relative_times() -> None:
+    """`--ts` refuses a bare `7d`, so its error does not offer one."""
+    with pytest.raises(TimeValueError) as info:
+        parse_time_ms("yesterday", past_by_default=False, now=NOW)
+    assert str(info.value) == GARBAGE.format("yesterday").replace(", 7d)", ")")
+
+
 @pytest.mark.parametrize("text", ["", "   "])
 def test_empty_is_rejected(text: str) -> None:
     with pytest.raises(TimeValueError) as info:

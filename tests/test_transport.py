@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -91,12 +92,21 @@ def test_connections_are_kept_alive(server: Server) -> None:
     assert len(set(server.peers)) == 1
 
 
+def _wait_until_closed_by_the_server(transport: PooledTransport) -> None:
+    """Wait for the server's FIN on every idle connection (it is readable then, at EOF)."""
+    socks = [conn.sock for idle in transport._idle.values() for conn in idle if conn.sock]
+    assert socks
+    for sock in socks:
+        readable, _, _ = select.select([sock], [], [], 10)
+        assert readable, "the server did not close the connection"
+
+
 def test_a_connection_the_server_closed_is_not_reused(server: Server) -> None:
     server.close_after_reply = True
     transport = PooledTransport(timeout=5, connections=2)
     for _ in range(3):
         assert transport.post(url(server), b"{}", {}).status == 200
-        time.sleep(0.1)  # let the server's close land before the idle check looks
+        _wait_until_closed_by_the_server(transport)  # before the idle check looks
     transport.close()
     assert len(set(server.peers)) == 3
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from inngest_cli.errors import UsageError
+from inngest_cli.cli.compat import Choice
 
 app = typer.Typer(
     name="config",
@@ -38,6 +38,7 @@ Examples:
   mkdir -p "$(dirname "$(inngest-cli config path)")" && $EDITOR "$(inngest-cli config path)"
 """
 
+SHOW_FORMATS = ("table", "json")  # the two of `formats.OUTPUT_FORMATS` a report has
 NOT_SET = "(not set)"
 DEV_PLACEHOLDER = "dev mode placeholder"  # config.resolve_event_api's source for NO_EVENT_KEY_SET
 
@@ -51,14 +52,12 @@ def show(
             "-o",
             help="table or json [default: table on a terminal, else json].",
             show_default=False,
-            autocompletion=lambda: ["table", "json"],
+            click_type=Choice(SHOW_FORMATS),
         ),
     ] = None,
 ) -> None:
     from inngest_cli.cli.console import Stdout
 
-    if output is not None and output not in ("table", "json"):
-        raise UsageError(f"--output: {output!r} is not one of table, json")
     report = resolved()
     if (output or ("table" if Stdout.isatty() else "json")) == "json":
         import orjson

@@ -4,17 +4,17 @@ on stderr; a progress display on a terminal. The only send-side module that know
 from __future__ import annotations
 
 import sys
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import orjson
 
 from inngest_cli.cli.console import Stdout, settings
 from inngest_cli.cli.console import info as note
+from inngest_cli.formats import OutputFormat
 from inngest_cli.payload import Event, Failure
 from inngest_cli.sender import Stats
+from inngest_cli.units import WIDTH, fit
 
-OutputFormat = Literal["table", "json", "ndjson", "ids"]
-OUTPUT_FORMATS = ("table", "json", "ndjson", "ids")
 TABLE_MAX_ROWS = 100
 
 
@@ -40,7 +40,11 @@ class SendOutput:
         if fmt == "ids":
             self._buffer.append(event_id + "\n")
         elif fmt == "ndjson":
-            record: dict[str, Any] = {"line": event.line, "id": event_id}
+            # line 0 is an event built from flags: it has no input line
+            record: dict[str, Any] = {"line": event.line or None}
+            if event.element is not None:
+                record["element"] = event.element
+            record["id"] = event_id
             if self.show_source:
                 record["source"] = event.source
             self._buffer.append(orjson.dumps(record).decode() + "\n")
@@ -83,7 +87,7 @@ class SendOutput:
         if self.fmt == "table":
             if self.table_overflow:
                 note(
-                    f"{stats.sent} events sent: too many for a table; "
+                    f"{stats.sent:,} events sent: too many for a table; "
                     "-o ndjson or -o ids lists them"
                 )
             elif self.rows:
@@ -173,28 +177,45 @@ class FailureReport:
 
 
 def summary(stats: Stats, *, dry_run: bool = False) -> str:
+    """The run's last stderr line: counts with thousands separators. Longer than 80 columns, it
+    is broken after its first clause's commas and before each `;` clause (never inside a word),
+    continuation lines indented."""
+    clauses = _summary(stats, dry_run=dry_run)
+    text = "; ".join(clauses)
+    if len(text) <= WIDTH:
+        return text
+    lines = []
+    for index, clause in enumerate(clauses):
+        end = ";" if index < len(clauses) - 1 else ""
+        lines.append(fit(("  " if index else "") + clause + end))
+    return "\n".join(lines)
+
+
+def _summary(stats: Stats, *, dry_run: bool) -> list[str]:
     def plural(n: int, word: str, words: str | None = None) -> str:
-        return f"{n} {word if n == 1 else (words or word + 's')}"
+        return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
     if dry_run:
-        return (
+        return [
             f"dry run: {plural(stats.sent, 'event')} valid in {plural(stats.requests, 'request')}, "
-            f"{stats.failed} invalid; nothing was sent"
-        )
+            f"{stats.failed:,} invalid",
+            "nothing was sent",
+        ]
     text = (
         f"sent {plural(stats.sent, 'event')} in {plural(stats.requests, 'request')}"
-        f" ({plural(stats.retries, 'retry', 'retries')}), {stats.failed} failed, "
+        f" ({plural(stats.retries, 'retry', 'retries')}), {stats.failed:,} failed, "
         f"{stats.elapsed:.2f} s"
     )
     if stats.sent >= 100 or stats.elapsed >= 1:
         text += f", {stats.rate:,.0f} events/s"
+    clauses = [text]
     if stats.unconfirmed:
-        text += f"; {plural(stats.unconfirmed, 'event')} unconfirmed (may have been stored)"
+        clauses.append(f"{plural(stats.unconfirmed, 'event')} unconfirmed (may have been stored)")
     if stats.not_sent:
-        text += f"; {stats.not_sent} not sent"
+        clauses.append(f"{stats.not_sent:,} not sent")
     if stats.stopped_at:
-        text += f"; stopped reading at {stats.stopped_at}"
-    return text
+        clauses.append(f"stopped reading at {stats.stopped_at}")
+    return clauses
 
 
 class Progress:

@@ -12,17 +12,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from inngest_cli.cli.console import Stdout, settings
-from inngest_cli.payload import dumps
+from inngest_cli.jsontext import dumps
 from inngest_cli.restmodel import (
     field,
     format_duration,
     format_time,
-    parse_time_ms,
     run_duration_ms,
     status,
     text,
 )
-from inngest_cli.timeparse import now_ms
+from inngest_cli.timeparse import now_ms, parse_rfc3339_ms
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -153,7 +152,7 @@ def _rest(used: int, columns: int) -> int:
 
 def events_table(events: Iterable[Mapping[str, Any]]) -> None:
     """EVENT ID, NAME, RECEIVED (UTC; the time alone when every event is from today), DATA."""
-    listed = [(event, parse_time_ms(field(event, "received_at"))) for event in events]
+    listed = [(event, parse_rfc3339_ms(field(event, "received_at"))) for event in events]
     today = format_time(now_ms())[:10]
     short = all(format_time(ms)[:10] == today for _, ms in listed)
     time_width = 8 if short else TIME_WIDTH
@@ -248,7 +247,7 @@ def event_detail(event: Mapping[str, Any]) -> None:
         ("EVENT ID", internal_id),
         ("NAME", text(event, "name")),
         ("ID", own_id if own_id != internal_id else ""),
-        ("RECEIVED", _utc(parse_time_ms(field(event, "received_at")))),
+        ("RECEIVED", _utc(parse_rfc3339_ms(field(event, "received_at")))),
         ("TS", ts_text),
         ("V", text(event, "v")),
         ("USER", preview(user) if user else ""),
@@ -272,8 +271,8 @@ def run_detail(run: Mapping[str, Any]) -> None:
         ("BATCH ID", text(run, "batch_id")),
         ("CRON", text(run, "cron")),
         ("ORIGINAL RUN", text(run, "original_run_id")),
-        ("STARTED", _utc(parse_time_ms(field(run, "run_started_at")))),
-        ("ENDED", _utc(parse_time_ms(field(run, "ended_at")))),
+        ("STARTED", _utc(parse_rfc3339_ms(field(run, "run_started_at")))),
+        ("ENDED", _utc(parse_rfc3339_ms(field(run, "ended_at")))),
         ("DURATION", format_duration(run_duration_ms(run, now_ms()))),
     ]
     output = field(run, "output")
@@ -307,7 +306,7 @@ def event_line(event: Mapping[str, Any]) -> str:
     cut to the terminal's width."""
     width = _width()
     line = (
-        f"{format_time(parse_time_ms(field(event, 'received_at')))[11:]}  "
+        f"{format_time(parse_rfc3339_ms(field(event, 'received_at')))[11:]}  "
         f"{text(event, 'internal_id')}  {text(event, 'name')}  {preview(field(event, 'data'))}"
     )
     return (line if len(line) <= width else line[: max(width - 1, 0)] + "…") + "\n"

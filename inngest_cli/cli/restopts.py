@@ -11,6 +11,7 @@ import typer
 
 from inngest_cli.cli.compat import Choice
 from inngest_cli.errors import UsageError
+from inngest_cli.formats import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
     from inngest_cli.config import APIConfig
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 
 CONN = "Connection"
 OUT = "Output"
-FORMATS = ("table", "json", "ndjson", "ids")
 
 ApiUrl = Annotated[
     str | None,
@@ -66,7 +66,7 @@ Output = Annotated[
         help="table, json, ndjson or ids [default: table on a terminal, else json].",
         rich_help_panel=OUT,
         show_default=False,
-        click_type=Choice(FORMATS),
+        click_type=Choice(OUTPUT_FORMATS),
     ),
 ]
 Verbose = Annotated[
@@ -112,7 +112,7 @@ def open_api(config: APIConfig, *, verbose: bool = False) -> RestAPI:
 
 
 def output_format(
-    value: str | None, *, streaming: bool = False, allowed: Sequence[str] = FORMATS
+    value: str | None, *, streaming: bool = False, allowed: Sequence[str] = OUTPUT_FORMATS
 ) -> str:
     """The --output value, checked; by default a table on a terminal, else JSON (NDJSON for a
     stream that never ends)."""

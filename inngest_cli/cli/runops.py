@@ -134,7 +134,8 @@ def describe_result(result: Mapping[str, Any]) -> str:
 
 def jobs_table(jobs: list[dict[str, Any]]) -> None:
     from inngest_cli.cli.render import _emit, _rest, _table
-    from inngest_cli.restmodel import format_time, parse_time_ms
+    from inngest_cli.restmodel import format_time
+    from inngest_cli.timeparse import parse_rfc3339_ms
 
     widths = [("KIND", 14, True), ("AT (UTC)", 19, False), ("ATTEMPT", 7, False),
               ("POSITION", 8, False)]
@@ -143,7 +144,7 @@ def jobs_table(jobs: list[dict[str, Any]]) -> None:
     for job in jobs:
         table.add_row(
             _cell(job.get("kind")),
-            format_time(parse_time_ms(job.get("at"))),
+            format_time(parse_rfc3339_ms(job.get("at"))),
             _cell(job.get("attempt")),
             _cell(job.get("position")),
             job_id(job),
@@ -153,7 +154,8 @@ def jobs_table(jobs: list[dict[str, Any]]) -> None:
 
 def functions_table(functions: list[dict[str, Any]]) -> None:
     from inngest_cli.cli.render import UUID_WIDTH, _emit, _rest, _table, _width
-    from inngest_cli.restmodel import format_time, parse_time_ms, text
+    from inngest_cli.restmodel import format_time, text
+    from inngest_cli.timeparse import parse_rfc3339_ms
 
     created_width = 19 if _width() >= 100 else 10
     rest = max(24, _rest(UUID_WIDTH + created_width, 4))
@@ -163,7 +165,7 @@ def functions_table(functions: list[dict[str, Any]]) -> None:
     table = _table([("ID", id_width, True), ("NAME", name_width, True),
                     ("INTERNAL ID", UUID_WIDTH, False), ("CREATED", created_width, False)])
     for function in functions:
-        created = format_time(parse_time_ms(function.get("created_at")))[:created_width]
+        created = format_time(parse_rfc3339_ms(function.get("created_at")))[:created_width]
         table.add_row(text(function, "id"), text(function, "name"),
                       text(function, "internal_id"), created)
     _emit(table, width=id_width + name_width + UUID_WIDTH + created_width + 6)
@@ -196,13 +198,14 @@ def cancellations_table(cancellations: list[dict[str, Any]]) -> None:
 
 def cancellation_detail(cancellation: Mapping[str, Any]) -> None:
     from inngest_cli.cli.render import _emit
-    from inngest_cli.restmodel import format_time, parse_time_ms, text
+    from inngest_cli.restmodel import format_time, text
+    from inngest_cli.timeparse import parse_rfc3339_ms
 
     rows = [
         ("ID", text(cancellation, "id")),
         ("FUNCTION", text(cancellation, "function_id")),
-        ("STARTED AFTER", format_time(parse_time_ms(cancellation.get("started_after"))) or "-"),
-        ("STARTED BEFORE", format_time(parse_time_ms(cancellation.get("started_before")))),
+        ("STARTED AFTER", format_time(parse_rfc3339_ms(cancellation.get("started_after"))) or "-"),
+        ("STARTED BEFORE", format_time(parse_rfc3339_ms(cancellation.get("started_before")))),
     ]
     if cancellation.get("if"):
         rows.append(("IF", text(cancellation, "if")))
@@ -217,9 +220,10 @@ def cancellation_detail(cancellation: Mapping[str, Any]) -> None:
 
 
 def _minute(value: Any) -> str:
-    from inngest_cli.restmodel import format_time, parse_time_ms
+    from inngest_cli.restmodel import format_time
+    from inngest_cli.timeparse import parse_rfc3339_ms
 
-    return format_time(parse_time_ms(value))[:16]
+    return format_time(parse_rfc3339_ms(value))[:16]
 
 
 def _cell(value: Any) -> str:

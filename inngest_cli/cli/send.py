@@ -14,6 +14,7 @@ import typer
 
 from inngest_cli.cli.compat import Choice
 from inngest_cli.errors import ExitCode, UsageError
+from inngest_cli.formats import INPUT_FORMATS, OUTPUT_FORMATS
 
 HELP = """Send events to Inngest.
 
@@ -41,8 +42,6 @@ _BULK = "Bulk input"
 _OUT = "Output"
 _RUNS = "Runs"
 
-OUTPUT_CHOICES = ("table", "json", "ndjson", "ids")
-INPUT_FORMATS = ("auto", "ndjson", "json")
 ON_ERROR_CHOICES = ("continue", "stop")
 
 
@@ -455,7 +454,7 @@ def send(
             help="table, json, ndjson or ids [default: table on a terminal, else json].",
             rich_help_panel=_OUT,
             show_default=False,
-            click_type=Choice(OUTPUT_CHOICES),
+            click_type=Choice(OUTPUT_FORMATS),
         ),
     ] = None,
     verbose: Annotated[
@@ -554,7 +553,7 @@ def send(
         stack.callback(stopper.close)
         if flags_mode:
             assert name is not None
-            from inngest_cli.payload import EncodeError, dumps
+            from inngest_cli.jsontext import EncodeError, dumps
 
             event = _flag_event(name, data, items, event_id, ts, v, user)
             try:
@@ -612,7 +611,7 @@ def send(
                 resume.complete = False
         total = run.total_size(paths) if not flags_mode and follow is None else None
         if dry_run:
-            return run.dry_run(stream, limits, config, out)
+            return run.dry_run(stream, limits, config, out, output)
         code = run.send(
             stream,
             limits,

@@ -139,8 +139,17 @@ def total_size(paths: list[str]) -> int | None:
 
 
 def dry_run(
-    stream: Items, limits: Limits, config: EventAPIConfig, failed_out: IO[bytes] | None
+    stream: Items,
+    limits: Limits,
+    config: EventAPIConfig,
+    failed_out: IO[bytes] | None,
+    fmt: str | None = None,
 ) -> int:
+    """Plan the requests without sending: one line per request (text), or with ``-o json`` one
+    object ``{"requests": [...], "valid": N, "invalid": N}`` written as it goes (the input may
+    never end), or with ``-o ndjson`` one object per request."""
+    import orjson
+
     from inngest_cli.batching import encode_batch, pack
     from inngest_cli.cli.console import Stdout, settings
     from inngest_cli.cli.console import info as note
@@ -149,10 +158,14 @@ def dry_run(
     from inngest_cli.payload import Failure
     from inngest_cli.redact import mask
     from inngest_cli.sender import Stats
+    from inngest_cli.units import size_text
 
     stats = Stats()
     report = FailureReport(failed_out)
     number = 0
+    as_json = fmt in ("json", "ndjson")
+    if fmt == "json":
+        Stdout.write('{"requests":[')
     for items in pack(stream, limits):
         for failure in (item for item in items if isinstance(item, Failure)):
             stats.failed += 1
@@ -171,8 +184,26 @@ def dry_run(
             else f"{first.source}:{first.line}"
             + (f"-{last.line}" if last.source == first.source and last.line != first.line else "")
         )
+        if as_json:
+            plan: dict[str, Any] = {
+                "request": number,
+                "events": len(batch),
+                "bytes": len(body),
+                "first": {"source": first.source, "line": first.line or None},
+                "last": {"source": last.source, "line": last.line or None},
+            }
+            if settings.verbose:
+                plan["url"] = f"{config.origin}/e/{mask(config.event_key)}"
+                plan["headers"] = {"Content-Type": "application/json",
+                                   SEED_HEADER: IdSeed.generate().header()}
+                if config.env:
+                    plan["headers"]["x-inngest-env"] = config.env
+                plan["body"] = orjson.Fragment(body)
+            text = orjson.dumps(plan).decode()
+            Stdout.write(("," if number > 1 else "") + text if fmt == "json" else text + "\n")
+            continue
         count = f"{len(batch)} event{'' if len(batch) == 1 else 's'}"
-        Stdout.write(f"request {number}: {count}, {len(body)} bytes ({where})\n")
+        Stdout.write(f"request {number}: {count}, {size_text(len(body))} ({where})\n")
         if settings.verbose:
             url = f"{config.origin}/e/{mask(config.event_key)}"
             Stdout.write(
@@ -181,6 +212,8 @@ def dry_run(
                 + (f"  x-inngest-env: {config.env}\n" if config.env else "")
                 + f"  {body.decode()}\n"
             )
+    if fmt == "json":
+        Stdout.write(f'],"valid":{stats.sent},"invalid":{stats.failed}}}\n')
     note(summary(stats, dry_run=True))
     return int(
         ExitCode.OK

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from inngest_cli import __version__
 from inngest_cli.errors import InngestCLIError, UsageError
+from inngest_cli.jsontext import go_json
 from inngest_cli.redact import mask, redact
 from inngest_cli.server import rest
 from inngest_cli.server.http import HTTPServer, Limits, Request, Response
@@ -117,7 +118,7 @@ class App:
         except Exception as error:  # a bug or a broken database: answer, don't die
             self.log_error(f"error: {request.method} {request.path}: "
                            f"{type(error).__name__}: {error}")
-            response = Response(500, rest.go_json({"status": 500, "message": "",
+            response = Response(500, go_json({"status": 500, "message": "",
                                                    "error": f"internal error: {error}"}), JSON)
         origin = request.headers.get("origin")
         if origin:

@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-from inngest_cli.ids import IdSeed, encode_ulid
+from inngest_cli.ids import CROCKFORD, IdSeed, encode_ulid
+from inngest_cli.jsontext import go_sorted_json
 from inngest_cli.validation import (
     MAX_EVENT_BYTES,
     MAX_EVENTS_PER_REQUEST,
@@ -57,47 +58,6 @@ def _go_kind(value: Any, field: str | None = None) -> str:
     if field == "ts" and isinstance(value, float):  # Go names the literal for int targets
         return f"number {value!r}"
     return kind
-
-
-def _dumps(value: dict[str, Any]) -> str:
-    """JSON text with sorted keys, as Go's encoding of a map has them."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError:  # nesting deeper than orjson's limit of 254
-        return _dumps_deep(value)
-
-
-class _Close(str):
-    """A closing bracket (or other literal text) waiting on `_dumps_deep`'s stack."""
-
-
-def _dumps_deep(value: Any) -> str:
-    """`_dumps` without recursion, for values nested deeper than orjson encodes (Go decodes up
-    to 10,000 levels; the decoders here stop near 1,000)."""
-    out: list[str] = []
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) is _Close:
-            out.append(item)
-        elif type(item) is dict:
-            out.append("{")
-            stack.append(_Close("}"))
-            keys = sorted(item, reverse=True)
-            for index, key in enumerate(keys):
-                stack.append(item[key])
-                comma = "," if index < len(keys) - 1 else ""
-                stack.append(_Close(comma + orjson.dumps(key).decode() + ":"))
-        elif type(item) is list:
-            out.append("[")
-            stack.append(_Close("]"))
-            for index in range(len(item) - 1, -1, -1):
-                stack.append(item[index])
-                if index:
-                    stack.append(_Close(","))
-        else:
-            out.append(orjson.dumps(item).decode())
-    return "".join(out)
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]").search
@@ -162,8 +122,8 @@ def check_event(obj: Any) -> tuple[Accepted | None, str | None]:
     if data is not None and "_inngest" in data:
         data = {k: v for k, v in data.items() if k != "_inngest"}
     user = obj.get("user")
-    return (obj["name"], obj.get("id") or "", None if data is None else _dumps(data),
-            _dumps(user) if user else None, obj.get("ts") or 0, obj.get("v") or None), None
+    return (obj["name"], obj.get("id") or "", None if data is None else go_sorted_json(data),
+            go_sorted_json(user) if user else None, obj.get("ts") or 0, obj.get("v") or None), None
 
 
 def _accept(elements: Iterable[Any]) -> tuple[list[Accepted], str | None]:
@@ -239,12 +199,14 @@ def _parse_float(literal: str) -> float:
     return value
 
 
-def _reject_constant(literal: str) -> Any:
+def _stop_on_constant(literal: str) -> Any:
+    """NaN/Infinity end the whole request with Go's syntax error (Go has no such literals);
+    unlike the client's readers, which fail only the element that holds one."""
     raise _Stop(f"invalid character {_quote(literal[0])} looking for beginning of value")
 
 
 _DECODER = json.JSONDecoder(parse_int=_parse_int, parse_float=_parse_float,
-                            parse_constant=_reject_constant)
+                            parse_constant=_stop_on_constant)
 
 
 def _quote(char: str) -> str:
@@ -310,7 +272,6 @@ def _walk_array(text: str, pos: int) -> Iterator[Any]:
 
 # -- internal IDs ---------------------------------------------------------------------------
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TAIL_BITS = 15
 _TAIL_SIZE = 1 << _TAIL_BITS
 _TAILS: list[str] = []
@@ -326,7 +287,7 @@ def _tails() -> list[str]:
     if len(_TAILS) != _TAIL_SIZE:
         with _TAILS_LOCK:
             if not _TAILS:
-                c = _CROCKFORD
+                c = CROCKFORD
                 _TAILS.extend([c[v >> 10] + c[(v >> 5) & 31] + c[v & 31]
                                for v in range(_TAIL_SIZE)])
     return _TAILS

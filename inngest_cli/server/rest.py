@@ -19,8 +19,10 @@ from typing import Any
 import orjson
 
 from inngest_cli.ids import new_ulid
+from inngest_cli.jsontext import go_json
 from inngest_cli.restmodel import CancellationRequest
 from inngest_cli.server.store import CancellationRow, EventRow, FunctionRow, RunRow, Store
+from inngest_cli.signingkeys import is_hex_body, strip_prefix
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 DEV_ENV_ID = "00000000-0000-4000-b000-000000000000"  # runs' environment_id in dev/self-hosted
@@ -34,19 +36,6 @@ _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?", re.ASCII)
 _INT = re.compile(r"[+-]?\d+", re.ASCII)  # Go's digits are ASCII ones
-_GO_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
-               ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
-_SIGNKEY_PREFIX = re.compile(r"^signkey-\w+-", re.ASCII)
-_HEX = re.compile(r"[0-9a-fA-F]+")
-
-
-def go_json(value: Any) -> bytes:
-    """``value`` as Go's json.Encoder writes it (HTML-safe escapes, trailing newline)."""
-    body = orjson.dumps(value)
-    for raw, escaped in _GO_ESCAPES:
-        if raw in body:
-            body = body.replace(raw, escaped)
-    return body + b"\n"
 
 
 # -- time -------------------------------------------------------------------------------------
@@ -65,9 +54,11 @@ def rfc3339_ns(ns: int) -> str:
     return f"{text}.{nanos:09d}".rstrip("0") + "Z" if nanos else text + "Z"
 
 
-def parse_time(text: str) -> int | None:
-    """Milliseconds for an RFC 3339 / ISO 8601 date or time (offset-less means UTC) or an
-    RFC 1123/822/850-style date; None otherwise.  Numeric epochs are not dates, as in Inngest."""
+def parse_go_time_ms(text: str) -> int | None:
+    """Milliseconds for a query's time as Inngest's (Go) server parses it, None otherwise: an
+    RFC 3339 / ISO 8601 date or time (offset-less means UTC) or an RFC 1123/822/850-style date.
+    Numeric epochs and relative times are not dates here, unlike `timeparse.parse_time_ms` (the
+    CLI's flags), and a bad value is ignored rather than an error."""
     match = _ISO.fullmatch(text)
     try:
         if match:
@@ -177,17 +168,13 @@ def error_body(message: str, status: int) -> bytes:
 # -- signing-key auth -------------------------------------------------------------------------
 
 
-def _strip_prefix(key: str) -> str:
-    return _SIGNKEY_PREFIX.sub("", key, count=1)
-
-
 def signing_key_problem(key: str) -> str | None:
     """Why ``key`` cannot be a signing key (it must be hex of even length after an optional
     ``signkey-<env>-`` prefix), or None."""
-    bare = _strip_prefix(key)
+    bare = strip_prefix(key)
     if not bare:
         return "--signing-key is empty"
-    if len(bare) % 2 or not _HEX.fullmatch(bare):
+    if not is_hex_body(bare):
         return "--signing-key must be hex of even length (optionally after signkey-<env>-)"
     return None
 
@@ -200,7 +187,7 @@ class SigningKeyAuth:
     def __init__(self, key: str, *fallbacks: str) -> None:
         self._accepted = tuple(
             token
-            for bare in map(_strip_prefix, (key, *fallbacks))
+            for bare in map(strip_prefix, (key, *fallbacks))
             for token in (bare.encode(), hashlib.sha256(bytes.fromhex(bare)).hexdigest().encode())
         )
 
@@ -209,7 +196,7 @@ class SigningKeyAuth:
         # character.
         if not header or len(header) <= 7 or header[:6].lower() != "bearer":
             return False
-        token = _strip_prefix(header[7:]).encode("utf-8", "surrogateescape")
+        token = strip_prefix(header[7:]).encode("utf-8", "surrogateescape")
         return any(hmac.compare_digest(token, accepted) for accepted in self._accepted)
 
 
@@ -323,7 +310,7 @@ def _time(value: Any) -> int | None:
         return None
     if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise _Invalid
-    ms = parse_time(value)
+    ms = parse_go_time_ms(value)
     if ms is None:
         raise _Invalid
     return None if ms == _ZERO_TIME_MS else ms

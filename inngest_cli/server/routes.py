@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from inngest_cli.ids import SEED_HEADER, IdSeed
+from inngest_cli.jsontext import go_json
 from inngest_cli.server import rest
 from inngest_cli.server.http import Request, Response
 from inngest_cli.server.ingest import IdAllocator, parse_body
@@ -92,7 +93,7 @@ def post_events(services: Services, request: Request) -> Response:
         except StoreError as store_error:
             # Not Inngest's 400: a storage failure is the server's fault and worth a retry
             # (retries with the same ID seed do not duplicate events).
-            return Response(500, rest.go_json(
+            return Response(500, go_json(
                 {"ids": [""], "status": 500, "error": str(store_error)}), TEXT, note=" 0 events")
     status = 400 if problem else 200
     payload: dict[str, Any] = {"ids": ids or [""], "status": status}
@@ -100,7 +101,7 @@ def post_events(services: Services, request: Request) -> Response:
         payload["error"] = problem
     # Inngest sets no Content-Type here; Go's sniffing makes it text/plain.
     note = f" {len(ids)} event{'' if len(ids) == 1 else 's'}"
-    return Response(status, rest.go_json(payload), TEXT, note=note)
+    return Response(status, go_json(payload), TEXT, note=note)
 
 
 def _seed(request: Request) -> IdSeed | None:
@@ -123,12 +124,12 @@ def list_events(services: Services, request: Request) -> Response:
     now = now_ms()
     after, before = now - rest.DEFAULT_WINDOW_MS, now
     if query.get("received_after"):
-        parsed = rest.parse_time(query["received_after"])
+        parsed = rest.parse_go_time_ms(query["received_after"])
         if parsed is None:
             return error(400, "Invalid received_after query parameter")
         after = parsed
     if query.get("received_before"):
-        parsed = rest.parse_time(query["received_before"])
+        parsed = rest.parse_go_time_ms(query["received_before"])
         if parsed is None:  # sic: Inngest names the wrong parameter
             return error(400, "Invalid received_after query parameter")
         before = parsed

@@ -44,7 +44,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from inngest_cli.ids import encode_ulid  # noqa: E402
-from inngest_cli.server.rest import parse_time, rfc3339_ms  # noqa: E402
+from inngest_cli.server.rest import parse_go_time_ms, rfc3339_ms  # noqa: E402
 
 NIL = "00000000-0000-0000-0000-000000000000"
 FUNCTION = "9f3c1a52-6f0e-4a53-9b7e-0c1d2e3f4a5b"
@@ -235,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
         after, before = received - 3_600_000, received
         for key in ("received_after", "received_before"):
             if key in query:
-                parsed = parse_time(query[key])
+                parsed = parse_go_time_ms(query[key])
                 if parsed is None:
                     return self._error(400, "Invalid received_after query parameter")
                 after, before = (parsed, before) if key == "received_after" else (after, parsed)

@@ -1,0 +1,40 @@
+"""Numbers as people read them: sizes in binary units (`3.8 MiB`), counts with thousands
+separators (`1,000,000`), and stderr lines kept within 80 columns."""
+
+from __future__ import annotations
+
+WIDTH = 80
+_UNITS = ("KiB", "MiB", "GiB", "TiB")
+
+
+def size_text(size: int) -> str:
+    """`812 bytes`, `256 KiB`, `3.8 MiB`: binary units with one decimal, none when it is 0."""
+    if size < 1024:
+        return f"{size} byte" if size == 1 else f"{size} bytes"
+    value = float(size)
+    for unit in _UNITS:
+        value /= 1024
+        if value < 1024 or unit == _UNITS[-1]:
+            text = f"{value:,.1f}".removesuffix(".0")
+            return f"{text} {unit}"
+    raise AssertionError("unreachable")
+
+
+def size_texts(size: int, limit: int) -> tuple[str, str]:
+    """``size`` and ``limit`` for a message that says one is over the other: in binary units,
+    or in exact bytes with separators when the rounded forms would read the same."""
+    rounded = size_text(size), size_text(limit)
+    if rounded[0] != rounded[1]:
+        return rounded
+    return f"{size:,} bytes", f"{limit:,} bytes"
+
+
+def fit(text: str, width: int = WIDTH, indent: str = "  ") -> str:
+    """``text`` broken at spaces into lines of at most ``width`` columns (the later ones
+    indented); a word longer than a line is left whole rather than broken."""
+    import textwrap
+
+    if len(text) <= width:
+        return text
+    return "\n".join(textwrap.wrap(text, width, subsequent_indent=indent,
+                                   break_long_words=False, break_on_hyphens=False))

@@ -1,0 +1,50 @@
+"""Each constant, pattern and message is defined in one module; the others import it. These
+checks read the package's source, so a second copy added later fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "inngest_cli"
+
+
+def _modules_containing(text: str) -> list[str]:
+    return sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if text in path.read_text(encoding="utf-8")
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "home"),
+    [
+        ("0123456789ABCDEFGHJKMNPQRSTVWXYZ", "ids.py"),  # Crockford base32
+        ("signkey-\\w+-", "signingkeys.py"),  # the key prefix
+        ("[0-9a-fA-F]+", "signingkeys.py"),  # the key body
+        ("bsignkey-", "signingkeys.py"),  # a key inside a text
+        ("looks like seconds", "validation.py"),
+        ('"auto", "ndjson", "json"', "formats.py"),
+        ('"table", "json", "ndjson", "ids"', "formats.py"),
+        ("_GO_ESCAPES =", "jsontext.py"),
+        ("OPT_SORT_KEYS", "jsontext.py"),
+        ("fromisoformat(_FRACTION", "timeparse.py"),
+    ],
+)
+def test_defined_in_one_module(text: str, home: str) -> None:
+    assert _modules_containing(text) == [home]
+
+
+def test_the_three_time_parsers_have_names_that_say_which_times_they_read() -> None:
+    from inngest_cli import restmodel, timeparse
+    from inngest_cli.server import rest
+
+    assert not hasattr(restmodel, "parse_time_ms") and not hasattr(rest, "parse_time")
+    moment, ms = "2026-11-23T10:00:00.5Z", 1_795_428_000_500
+    assert timeparse.parse_rfc3339_ms(moment) == ms
+    assert rest.parse_go_time_ms(moment) == ms
+    assert timeparse.parse_time_ms(moment, past_by_default=True) == ms
+    # where they differ, on purpose: relative times are for the command line only
+    assert timeparse.parse_rfc3339_ms("-1h") is None and rest.parse_go_time_ms("-1h") is None
