@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -36,8 +36,15 @@ class Feed(Generic[T]):
     so the number buffered, their difference, needs no lock either.
     """
 
-    def __init__(self, runs: Iterable[list[T]], capacity: int = CAPACITY) -> None:
+    def __init__(
+        self,
+        runs: Iterable[list[T]],
+        capacity: int = CAPACITY,
+        cut: Callable[[], bool] | None = None,
+    ) -> None:
         self._runs = runs
+        # True when the rest of a run the reader holds may be left untaken (see `payload.Runs`)
+        self._cut = cut
         self._capacity = max(1, capacity)
         self._cond = threading.Condition(threading.Lock())
         self._buffer: deque[list[T]] = deque()
@@ -78,6 +85,8 @@ class Feed(Generic[T]):
                             while self._put - self._got >= capacity and not self._closed:
                                 cond.wait(MAX_SLEEP)
                             self._full = False
+                        if self._cut is not None and self._cut():
+                            return  # not taken: the input can be read again from here
                         continue
                     if self._closed:  # read after the consumer stopped: `leftover` has it
                         piece = run[start:] if start else run

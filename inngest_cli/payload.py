@@ -7,7 +7,7 @@ which keeps bulk sends fast and the size check identical to the server's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
@@ -200,13 +200,18 @@ T = TypeVar("T")
 class Runs(Generic[T]):
     """Items in input order that come in runs (one list per read of the input): an iterator of
     the items, whose remaining items can also be taken a run at a time (`lists`), so that a bulk
-    send moves lists and does no Python step per item between the reader and the packer."""
+    send moves lists and does no Python step per item between the reader and the packer.
 
-    __slots__ = ("_runs", "_current")
+    ``cut``, when given, says whether the rest of the latest run may be left untaken (a file
+    after an interrupt: it can be read again), so a reader that holds part of a run stops at its
+    next item, as it would item by item."""
 
-    def __init__(self, runs: Iterable[list[T]]) -> None:
+    __slots__ = ("_runs", "_current", "cut")
+
+    def __init__(self, runs: Iterable[list[T]], cut: Callable[[], bool] | None = None) -> None:
         self._runs = iter(runs)
         self._current: Iterator[T] = iter(())
+        self.cut = cut
 
     def __iter__(self) -> Runs[T]:
         return self

@@ -309,7 +309,8 @@ class Sender:
         # Memory: the requests in flight, one batch packed ahead of them (`ready`), and at most
         # one batch's worth of items read ahead (the feed): about what it was before the feed.
         runs = items.lists() if isinstance(items, Runs) else ([item] for item in items)
-        feed: Feed[Item] = Feed(self._read(runs), options.limits.max_batch)
+        cut = items.cut if isinstance(items, Runs) else None
+        feed: Feed[Item] = Feed(self._read(runs), options.limits.max_batch, cut)
         self._feed = feed
         packer = Packer(options.limits)
         # packed, waiting for a free slot (or the pacer); a resumed run's recorded requests first,

@@ -252,3 +252,27 @@ def test_on_error_stop_reads_nothing_after_the_failure_in_its_run() -> None:
     assert sender.taken == 2  # lines 3 and 4 were never taken from the input
     assert failed == [1, 2]  # the batch holding the failure is not sent (as item by item)
     assert accepted == []
+
+
+def test_a_cut_leaves_the_rest_of_a_run_untaken() -> None:
+    """A file after an interrupt (`Runs.cut`): a reader waiting for room with part of a run in
+    hand stops there, as it would have item by item; what it had put in is still handed over."""
+    stop = threading.Event()
+    feed: Feed[int] = Feed(iter([list(range(10))]), capacity=2, cut=stop.is_set).start()
+
+    def reader_waits() -> None:
+        deadline = time.monotonic() + 10
+        while not (feed._full and feed._put - feed._got == 2):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+
+    reader_waits()
+    got = feed.take(1)
+    reader_waits()
+    stop.set()
+    got += feed.take(1)
+    deadline = time.monotonic() + 10
+    while not feed.ended:
+        assert time.monotonic() < deadline
+        got += feed.take(0.1)
+    assert got == [0, 1, 2, 3]

@@ -80,7 +80,12 @@ def shaped(
     bytes exist nowhere else. A resumed `--follow` numbers its lines from where it resumed."""
     from inngest_cli.payload import Runs
 
-    return Runs(_shaped_runs(sources, fmt, shaping, stopper))
+    reading = [False]  # whether the source being read is a file that can be read again
+
+    def cut() -> bool:
+        return reading[0] and stopper is not None and stopper.stopped
+
+    return Runs(_shaped_runs(sources, fmt, shaping, stopper, reading), cut)
 
 
 def _shaped_runs(
@@ -88,6 +93,7 @@ def _shaped_runs(
     fmt: str,
     shaping: Shaping,
     stopper: Stopper | None,
+    reading: list[bool],
 ) -> Iterator[list[Event | Failure]]:
     import gzip
     import zlib
@@ -102,6 +108,7 @@ def _shaped_runs(
             rereadable = stopper is not None and base == 0 and is_regular(handle.fileno())
         except (OSError, ValueError, AttributeError):
             rereadable = False
+        reading[0] = rereadable
         try:
             runs = shape_sources([(source, gunzipped(handle))], fmt, shaping).lists()  # type: ignore[arg-type]
             if not (rereadable or base):
