@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add, attrgetter
 from typing import Any, Protocol, TypeVar
 
 from inngest_cli.validation import MAX_EVENTS_PER_REQUEST
@@ -18,6 +21,7 @@ class Sized(Protocol):
 
 
 T = TypeVar("T")
+_body = attrgetter("body")
 
 
 @dataclass
@@ -87,7 +91,43 @@ class Packer:
 
     def add_all(self, items: list[Any], now: float, full: list[list[Any]]) -> None:
         """`add` each of ``items``, appending the batches they close to ``full`` (one call for
-        what arrived together: the per-item work stays in this loop)."""
+        what arrived together). Batches and their boundaries are exactly those of `add`."""
+        try:
+            sizes = list(map(len, map(_body, items)))
+        except AttributeError:  # a failure report among them: item by item
+            self._add_each(items, now, full)
+            return
+        if items and not self._batch:
+            self.oldest = now
+        # With every item counted as its body plus a comma, a fresh batch of items s..e-1 is
+        # 1 + ends[e] - ends[s] bytes: the largest e that fits is a bisection, the batch a slice.
+        ends = list(accumulate(map(add, sizes, repeat(1)), initial=0))
+        max_bytes, max_batch = self.limits.max_request_bytes, self.limits.max_batch
+        batch, size, count = self._batch, self._size, self._count
+        start, total = 0, len(items)
+        while start < total:
+            base = size if count else 1
+            last = min(total, start + max_batch - count)
+            end = start
+            if last > start:
+                end = bisect_right(ends, ends[start] + max_bytes - base, start + 1, last + 1) - 1
+            if not count and end == start:
+                end = start + 1  # an event over the byte limit goes out alone
+            if end > start:
+                if batch:
+                    batch += items[start:end]
+                else:
+                    batch = items[start:end]
+                size = base + ends[end] - ends[start]
+                count += end - start
+            if end < total:  # the next item does not fit: the batch is full
+                full.append(batch)
+                batch, size, count = [], 2, 0
+                self.oldest = now
+            start = end
+        self._batch, self._size, self._count = batch, size, count
+
+    def _add_each(self, items: list[Any], now: float, full: list[list[Any]]) -> None:
         limits = self.limits
         max_bytes, max_batch = limits.max_request_bytes, limits.max_batch
         batch, size, count = self._batch, self._size, self._count

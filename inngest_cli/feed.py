@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -24,19 +24,32 @@ class StopReading(Exception):
 
 
 class Feed(Generic[T]):
-    """Items from ``items``, read by a daemon thread, handed over in arrival order.
+    """Items from ``runs`` (lists of items: a read's worth), read by a daemon thread, handed over
+    in arrival order.
 
-    The buffer is a deque: the reader appends and the consumer pops without a lock (both are
-    atomic), so a fast input pays no lock per item; the condition is taken only to sleep and to
-    wake a sleeper. A sleeper sets its flag and re-checks the buffer before it sleeps, and the
-    other side changes the buffer before it checks the flag, so no wake-up is lost.
+    The buffer is a deque of runs: the reader appends and the consumer pops without a lock (both
+    are atomic), so a fast input pays no lock and no Python step per item; the condition is taken
+    only to sleep and to wake a sleeper. A sleeper sets its flag and re-checks the buffer before
+    it sleeps, and the other side changes the buffer before it checks the flag, so no wake-up is
+    lost. The bound counts items, not runs: a run longer than the room left goes in as slices.
+    Each count is written by one thread only (``_put`` by the reader, ``_got`` by the consumer),
+    so the number buffered, their difference, needs no lock either.
     """
 
-    def __init__(self, items: Iterable[T], capacity: int = CAPACITY) -> None:
-        self._items = items
+    def __init__(
+        self,
+        runs: Iterable[list[T]],
+        capacity: int = CAPACITY,
+        cut: Callable[[], bool] | None = None,
+    ) -> None:
+        self._runs = runs
+        # True when the rest of a run the reader holds may be left untaken (see `payload.Runs`)
+        self._cut = cut
         self._capacity = max(1, capacity)
         self._cond = threading.Condition(threading.Lock())
-        self._buffer: deque[T] = deque()
+        self._buffer: deque[list[T]] = deque()
+        self._put = 0  # items appended to the buffer (written by the reader only)
+        self._got = 0  # items taken from it (written by the consumer only)
         self._ended = False  # the input is exhausted (or failed, or reading was stopped)
         self._closed = False  # the consumer wants no more items
         self._error: BaseException | None = None
@@ -62,21 +75,35 @@ class Feed(Generic[T]):
         capacity = self._capacity
         clock = time.monotonic
         try:
-            for item in self._items:
-                if len(buffer) >= capacity:
-                    with cond:
-                        self._full = True
-                        while len(buffer) >= capacity and not self._closed:
-                            cond.wait(MAX_SLEEP)
-                        self._full = False
-                append(item)
-                self.last_arrival = clock()
+            for run in self._runs:
+                start, count = 0, len(run)
+                while start < count:  # everything taken from the input goes in (or `leftover`)
+                    room = capacity - (self._put - self._got)
+                    if room <= 0 and not self._closed:
+                        with cond:
+                            self._full = True
+                            while self._put - self._got >= capacity and not self._closed:
+                                cond.wait(MAX_SLEEP)
+                            self._full = False
+                        if self._cut is not None and self._cut():
+                            return  # not taken: the input can be read again from here
+                        continue
+                    if self._closed:  # read after the consumer stopped: `leftover` has it
+                        piece = run[start:] if start else run
+                    elif start == 0 and count <= room:
+                        piece = run
+                    else:
+                        piece = run[start : start + room]
+                    append(piece)
+                    self._put += len(piece)
+                    start += len(piece)
+                    self.last_arrival = clock()
+                    if self._waiting:
+                        with cond:
+                            self._waiting = False  # one wake-up per sleep
+                            cond.notify_all()
                 if self._closed:
-                    return  # read after the consumer stopped: `leftover` has it
-                if self._waiting:
-                    with cond:
-                        self._waiting = False  # one wake-up per sleep
-                        cond.notify_all()
+                    return
         except StopReading:
             pass
         except BaseException as exc:  # re-raised on the consumer's thread
@@ -86,20 +113,25 @@ class Feed(Generic[T]):
                 self._ended = True
                 cond.notify_all()
 
-    def _drain(self, limit: int | None = None) -> list[T]:
+    def _drain(self) -> list[T]:
         buffer = self._buffer
-        count = len(buffer) if limit is None else min(limit, len(buffer))
-        popleft = buffer.popleft
-        items = [popleft() for _ in range(count)]
-        if items and self._full:
+        if not buffer:
+            return []
+        items = buffer.popleft()
+        if buffer:  # more than one run: one list (a single run is handed over as it is)
+            items = list(items)
+            while buffer:
+                items += buffer.popleft()
+        self._got += len(items)  # before looking at `_full`: see the class docstring
+        if self._full:
             with self._cond:
                 self._cond.notify_all()  # room for the reader again
         return items
 
-    def take(self, timeout: float | None, limit: int | None = None) -> list[T]:
-        """What has arrived (at most ``limit`` items), waiting up to ``timeout`` seconds if nothing
-        has; [] on timeout, on a `wake`, or at the end of the input. Raises the reader's error once
-        the items before it have been taken."""
+    def take(self, timeout: float | None) -> list[T]:
+        """What has arrived, waiting up to ``timeout`` seconds if nothing has; [] on timeout, on
+        a `wake`, or at the end of the input. Raises the reader's error once the items before it
+        have been taken."""
         if not self._buffer and timeout is not None and timeout > 0:
             with self._cond:
                 woken, self._woken = self._woken, False
@@ -114,7 +146,7 @@ class Feed(Generic[T]):
                 error, self._error = self._error, None
                 raise error
             return []
-        return self._drain(limit)
+        return self._drain()
 
     def wait(self, timeout: float) -> None:
         """Sleep until `wake` or ``timeout``, whatever arrives meanwhile (the caller has no room
@@ -136,8 +168,8 @@ class Feed(Generic[T]):
                 self._cond.release()
 
     def close(self) -> list[T]:
-        """Stop taking: the reader stops at its next item; returns what was read and not taken.
-        An item the reader finishes after this is kept for `leftover`."""
+        """Stop taking: the reader stops at its next run; returns what was read and not taken.
+        A run the reader finishes after this is kept for `leftover`."""
         self._closed = True
         items = self._drain()
         with self._cond:

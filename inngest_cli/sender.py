@@ -37,7 +37,7 @@ from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteE
 from inngest_cli.feed import Feed
 from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
-from inngest_cli.payload import Event, Failure
+from inngest_cli.payload import Event, Failure, Runs
 from inngest_cli.replies import Outcome, Reply
 
 OnError = Literal["continue", "stop"]
@@ -289,7 +289,8 @@ class Sender:
     def run(self, items: Iterable[Item]) -> Stats:
         """Send everything. Raises AuthError/RemoteError/ConnectError for errors that end the
         run, LocalWriteError when a side file could not be written, and Interrupted after an
-        interrupt, each after reporting what was confirmed.
+        interrupt, each after reporting what was confirmed. ``items`` given as `Runs` (what a
+        bulk input is read as) go from the reader to the packer a run at a time.
 
         A reader thread (`Feed`) takes the input, so this loop never waits in a read: it packs
         what has arrived, sends a partial batch once the input has been quiet for `IDLE` or its
@@ -309,7 +310,9 @@ class Sender:
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         # Memory: the requests in flight, one batch packed ahead of them (`ready`), and at most
         # one batch's worth of items read ahead (the feed): about what it was before the feed.
-        feed: Feed[Item] = Feed(self._read(items), options.limits.max_batch)
+        runs = items.lists() if isinstance(items, Runs) else ([item] for item in items)
+        cut = items.cut if isinstance(items, Runs) else None
+        feed: Feed[Item] = Feed(self._read(runs), options.limits.max_batch, cut)
         self._feed = feed
         packer = Packer(options.limits)
         # packed, waiting for a free slot (or the pacer); a resumed run's recorded requests first,
@@ -510,17 +513,21 @@ class Sender:
         if rest:
             self._hand_over(rest)
 
-    def _read(self, items: Iterable[Item]) -> Iterator[Item]:
-        """The input until a stop: checked before taking an item, so none is taken and lost."""
+    def _read(self, runs: Iterable[list[Item]]) -> Iterator[list[Item]]:
+        """The input until a stop, a run at a time: checked before taking a run, so none is
+        taken and lost; with --on-error stop, the input ends after the first failure."""
         stop_on_error = self.options.on_error == "stop"
-        iterator = iter(items)
+        iterator = iter(runs)
         while not self._stop.is_set():
-            item = next(iterator, None)
-            if item is None:
+            run = next(iterator, None)
+            if run is None:
                 return
-            yield item
-            if stop_on_error and isinstance(item, Failure):
-                return
+            if stop_on_error:
+                for index, item in enumerate(run):
+                    if isinstance(item, Failure):
+                        yield run[: index + 1]
+                        return
+            yield run
 
     def _wait(self, future: Future[_Delivered], batch: list[Item]) -> _Delivered:
         """The batch's results; after an interrupt, only until the grace period ends."""

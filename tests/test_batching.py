@@ -164,3 +164,45 @@ def test_property_pack_is_greedy(sizes: list[int], limits: Limits) -> None:
         # a batch was closed only because the next event would not fit
         assert (len(batch) == limits.max_batch
                 or request_size([*batch, following[0]]) > limits.max_request_bytes)
+
+
+@dataclass(frozen=True)
+class Note:
+    """An item without a body (a failure report between events): rides along, counts nothing."""
+
+    tag: int
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(2, 120), st.none()), max_size=80),
+    st.lists(st.integers(1, 30), min_size=1, max_size=20),
+    st.integers(2, 300),
+    st.integers(1, 12),
+    st.booleans(),
+)
+def test_add_all_makes_exactly_the_batches_of_add(
+    sizes: list[int | None], runs: list[int], max_bytes: int, max_batch: int, notes: bool
+) -> None:
+    """Runs packed a list at a time (slices, a running size) give the same batches, boundaries
+    and partial rest as items packed one by one, however the input is cut into runs; with
+    bodiless items among them, and without (the bisection path)."""
+    from inngest_cli.batching import Packer
+
+    items: list[Ev | Note] = [
+        Note(i) if size is None and notes else ev(size or 2, i) for i, size in enumerate(sizes)
+    ]
+    limits = Limits(max_request_bytes=max_bytes, max_batch=max_batch)
+    one = Packer(limits)
+    want = [full for item in items if (full := one.add(item)) is not None]
+    want_rest = one.flush()
+    packer = Packer(limits)
+    got: list[list[Ev | Note]] = []
+    start = 0
+    for length in runs * (len(items) // max(1, sum(runs)) + 1):
+        if start >= len(items):
+            break
+        packer.add_all(items[start : start + length], 0.0, got)
+        start += length
+    assert got == want
+    assert packer.flush() == want_rest

@@ -38,20 +38,56 @@ class Accept:
                      "")
 
 
+def runs_of(items: list[int], sizes: list[int]) -> Iterator[list[int]]:
+    start = 0
+    for size in sizes:
+        yield items[start : start + size]
+        start += size
+    if start < len(items):
+        yield items[start:]
+
+
 def test_feed_hands_over_in_order_and_ends() -> None:
-    feed: Feed[int] = Feed(range(1000), capacity=7).start()
+    items = list(range(1000))
+    feed: Feed[int] = Feed(runs_of(items, [1, 3, 0, 7, 8, 50, 2] * 10), capacity=7).start()
     got: list[int] = []
     deadline = time.monotonic() + 10
     while not feed.ended:
         assert time.monotonic() < deadline
         got += feed.take(0.1)
-    assert got == list(range(1000))
+    assert got == items
+
+
+def test_the_bound_counts_items_not_runs() -> None:
+    """A run longer than the room left goes in as slices: never more than `capacity` items wait,
+    and the reader takes the next run only when the last one is in."""
+    taken: list[int] = []
+
+    def runs() -> Iterator[list[int]]:
+        for first in (0, 10):
+            taken.append(first)
+            yield list(range(first, first + 10))
+
+    feed: Feed[int] = Feed(runs(), capacity=4).start()
+    got: list[int] = []
+    deadline = time.monotonic() + 10
+    while len(got) < 20:
+        assert time.monotonic() < deadline
+        # until the reader waits for room (or is done)
+        while not (feed._full and feed._put - feed._got == 4) and not feed._ended:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        waiting = feed._put - feed._got
+        assert waiting <= 4
+        if not feed._ended:
+            assert taken == ([0] if len(got) + waiting <= 10 else [0, 10])
+        got += feed.take(0.1)
+    assert got == list(range(20))
 
 
 def test_feed_reraises_the_readers_error_after_the_items_before_it() -> None:
-    def items() -> Iterator[int]:
-        yield 1
-        yield 2
+    def items() -> Iterator[list[int]]:
+        yield [1, 2]
         raise ValueError("broken input")
 
     feed: Feed[int] = Feed(items()).start()
@@ -62,10 +98,29 @@ def test_feed_reraises_the_readers_error_after_the_items_before_it() -> None:
     assert got == [1, 2]
 
 
+def test_a_run_read_after_close_is_kept_for_leftover() -> None:
+    gate = threading.Event()
+
+    def runs() -> Iterator[list[int]]:
+        yield [1, 2, 3]
+        gate.wait(10)
+        yield [4, 5, 6, 7, 8]  # read after the consumer closed, and over the bound
+
+    feed: Feed[int] = Feed(runs(), capacity=2).start()
+    got: list[int] = []
+    deadline = time.monotonic() + 10
+    while len(got) < 3:
+        assert time.monotonic() < deadline
+        got += feed.take(0.1)
+    gate.set()
+    rest = feed.close() + feed.leftover(5)
+    assert got + rest == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
 def test_a_wake_is_not_lost_when_it_comes_before_the_wait() -> None:
     gate = threading.Event()
 
-    def blocked() -> Iterator[int]:
+    def blocked() -> Iterator[list[int]]:
         gate.wait(10)
         yield from ()
 
@@ -160,3 +215,64 @@ def test_gzip_is_recognised_by_its_magic_bytes() -> None:
     packed = gzip.compress(b'{"name":"a/b"}\n')
     assert gunzipped(io.BytesIO(packed)).read() == b'{"name":"a/b"}\n'
     assert gunzipped(io.BytesIO(b'{"name":"a/b"}\n')).read() == b'{"name":"a/b"}\n'
+
+
+def test_runs_are_packed_into_the_batches_items_would_make() -> None:
+    """A bulk input moves a run at a time (`Runs`): the requests, in order and size, are those
+    of the same items given one by one (files: packed by size alone)."""
+    from inngest_cli.batching import Limits
+    from inngest_cli.payload import Runs
+
+    events = [make_event(i) for i in range(1, 2001)]
+    cuts = [0, 1, 7, 700, 701, 1500, 2000]
+
+    def requests(items: object) -> list[int]:
+        api = Accept()
+        options = SendOptions(linger=None, limits=Limits(max_request_bytes=4000, max_batch=90))
+        Sender(api, options, on_accepted=lambda e, i: None, on_failure=lambda f: None).run(
+            items  # type: ignore[arg-type]
+        )
+        return api.requests
+
+    runs = Runs([events[a:b] for a, b in zip(cuts, cuts[1:], strict=False)])
+    assert requests(runs) == requests(iter(events))
+    assert sum(requests(Runs([events]))) == 2000
+
+
+def test_on_error_stop_reads_nothing_after_the_failure_in_its_run() -> None:
+    from inngest_cli.payload import Runs
+
+    bad = Failure("live", 2, b"{", "invalid JSON")
+    accepted: list[int] = []
+    failed: list[int] = []
+    sender = Sender(Accept(), SendOptions(on_error="stop", linger=None),
+                    on_accepted=lambda e, i: accepted.append(e.line),
+                    on_failure=lambda f: failed.append(f.line))
+    sender.run(Runs([[make_event(1), bad, make_event(3)], [make_event(4)]]))
+    assert sender.taken == 2  # lines 3 and 4 were never taken from the input
+    assert failed == [1, 2]  # the batch holding the failure is not sent (as item by item)
+    assert accepted == []
+
+
+def test_a_cut_leaves_the_rest_of_a_run_untaken() -> None:
+    """A file after an interrupt (`Runs.cut`): a reader waiting for room with part of a run in
+    hand stops there, as it would have item by item; what it had put in is still handed over."""
+    stop = threading.Event()
+    feed: Feed[int] = Feed(iter([list(range(10))]), capacity=2, cut=stop.is_set).start()
+
+    def reader_waits() -> None:
+        deadline = time.monotonic() + 10
+        while not (feed._full and feed._put - feed._got == 2):
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+
+    reader_waits()
+    got = feed.take(1)
+    reader_waits()
+    stop.set()
+    got += feed.take(1)
+    deadline = time.monotonic() + 10
+    while not feed.ended:
+        assert time.monotonic() < deadline
+        got += feed.take(0.1)
+    assert got == [0, 1, 2, 3]

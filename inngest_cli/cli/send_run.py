@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from inngest_cli.checkpoint import Checkpoint
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput
     from inngest_cli.config import EventAPIConfig
-    from inngest_cli.payload import Event, Failure, Shaping
+    from inngest_cli.payload import Event, Failure, Runs, Shaping
     from inngest_cli.sender import Launch, Replay, Sender, Stats
     from inngest_cli.sources import Stopper
 
@@ -70,13 +70,31 @@ def shaped(
     fmt: str,
     shaping: Shaping,
     stopper: Stopper | None = None,
-) -> Iterator[Event | Failure]:
+) -> Runs[Event | Failure]:
     """Each source's events and failures in turn (`payload.shape_sources`), gzip recognised by
-    its magic bytes. Runs on the reader thread: opening a gzip stream waits for its first bytes.
+    its magic bytes, one run per read. Runs on the reader thread: opening a gzip stream waits
+    for its first bytes.
 
-    After ``stopper`` fires, a file stops at its next record (a rerun can read the rest again),
+    After ``stopper`` fires, a file stops at its next run (a rerun can read the rest again),
     while a pipe goes on through what was already taken from it, up to `StopReading`: those
     bytes exist nowhere else. A resumed `--follow` numbers its lines from where it resumed."""
+    from inngest_cli.payload import Runs
+
+    reading = [False]  # whether the source being read is a file that can be read again
+
+    def cut() -> bool:
+        return reading[0] and stopper is not None and stopper.stopped
+
+    return Runs(_shaped_runs(sources, fmt, shaping, stopper, reading), cut)
+
+
+def _shaped_runs(
+    sources: list[tuple[str, IO[bytes]]],
+    fmt: str,
+    shaping: Shaping,
+    stopper: Stopper | None,
+    reading: list[bool],
+) -> Iterator[list[Event | Failure]]:
     import gzip
     import zlib
 
@@ -90,16 +108,18 @@ def shaped(
             rereadable = stopper is not None and base == 0 and is_regular(handle.fileno())
         except (OSError, ValueError, AttributeError):
             rereadable = False
+        reading[0] = rereadable
         try:
-            items = shape_sources([(source, gunzipped(handle))], fmt, shaping)  # type: ignore[arg-type]
+            runs = shape_sources([(source, gunzipped(handle))], fmt, shaping).lists()  # type: ignore[arg-type]
             if not (rereadable or base):
-                yield from items
+                yield from runs
                 continue
-            for item in items:
+            for run in runs:
                 if rereadable and stopper is not None and stopper.stopped:
                     return
-                item.line += base
-                yield item
+                for item in run if base else ():
+                    item.line += base
+                yield run
         except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
             raise InputError(f"{source}: not valid gzip: {exc}") from None
 
