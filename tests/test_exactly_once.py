@@ -102,7 +102,10 @@ def test_killed_mid_split_under_a_413_cap_then_rerun(
     before = stored(server)
     assert 0 < sum(before.values()) < 3000 and max(before.values()) == 1
     state = checkpoint_state(ck)
-    assert state["inflight"] and state["max_request_bytes"] < 12000
+    # Requests were in flight; whether the learned cap was saved before the kill depends on
+    # whether a request was launched after the first 413 (it is saved with each launch), so
+    # the rerun may start at 12 kB or lower: either way its halves are not the first run's.
+    assert state["inflight"] and state["max_request_bytes"] <= 12000
     result = run(server.url, *args)
     assert result.returncode == 0, result.stderr
     assert stored(server) == Counter(range(3000))
