@@ -20,7 +20,8 @@ def _sources() -> list[Path]:
 
 
 def test_nothing_cites_a_document_outside_the_repository() -> None:
-    outside = re.compile(r"reference §|the reference \(§|/work/shared|API reference")
+    # \u00a7 is the section sign: spelled as an escape so this file does not cite what it bans
+    outside = re.compile(r"reference \u00a7|the reference \(\u00a7|/work/sha[r]ed|API reference")
     found = [
         f"{path.relative_to(ROOT)}:{number}"
         for path in _sources()
