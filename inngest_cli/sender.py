@@ -296,8 +296,9 @@ class Sender:
         what has arrived, sends a partial batch once the input has been quiet for `IDLE` or its
         first event has waited `linger`, reports each batch as soon as it settles, and notices an
         interrupt while the input is idle. After an interrupt it sends what had been read (the
-        sources stop reading from the OS at once; see `sources.Stopper`) within the grace period
-        and hands what it could not settle to `on_unsettled`.
+        sources stop reading from the OS at once; see `sources.Stopper`) within the grace period;
+        a request still in flight when it ends is unconfirmed (`_emit`), and what was read and
+        never sent goes to `on_unsettled`.
         """
         options = self.options
         window = max(1, options.concurrency)
