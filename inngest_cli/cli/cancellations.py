@@ -166,21 +166,11 @@ def list_cancellations(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render, runops
-    from inngest_cli.cli.console import info
 
     fmt = output_format(output)
     with Connection(api_url, signing_key, env, dev, verbose).open() as api:
         cancellations = api.list_cancellations()
-    if fmt == "table":
-        if cancellations:
-            runops.cancellations_table(cancellations)
-        else:
-            info("no bulk cancellations")
-    elif fmt == "json":
-        render.write_json(cancellations)
-    else:
-        for cancellation in cancellations:
-            render.write_item(cancellation, fmt, "id")
+    render.listing(cancellations, fmt, runops.cancellations_table, "id", "no bulk cancellations")
     return int(ExitCode.OK)
 
 

@@ -199,21 +199,13 @@ def event_runs(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import info as note
 
     fmt = output_format(output)
     event_id = check_id(event_id, "EVENT_ID")
     with Connection(api_url, signing_key, env, dev, verbose).open() as api:
         runs = api.event_runs(event_id)
-    if fmt == "table":
-        if runs:
-            render.runs_table(runs)
-        else:
-            note(f"no runs for event {event_id} (yet: runs are recorded asynchronously)")
-    elif fmt == "json":
-        render.write_json(runs)
-    else:
-        _stream(runs, fmt, "run_id")
+    render.listing(runs, fmt, render.runs_table, "run_id",
+                   f"no runs for event {event_id} (yet: runs are recorded asynchronously)")
     return int(ExitCode.OK)
 
 

@@ -58,12 +58,5 @@ def list_functions(
         functions = api.app_functions(app_id)
     if not functions:
         info(f"no functions for app {app_id!r} (is that the app ID the SDK registered?)")
-    if fmt == "table":
-        if functions:
-            runops.functions_table(functions)
-    elif fmt == "json":
-        render.write_json(functions)
-    else:
-        for function in functions:
-            render.write_item(function, fmt, "id")
+    render.listing(functions, fmt, runops.functions_table, "id")  # empty: said above, any -o
     return int(ExitCode.OK)

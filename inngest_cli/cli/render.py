@@ -289,6 +289,36 @@ def one(
         write_item(obj, fmt, id_field)
 
 
+def listing(
+    items: list[Any],
+    fmt: str,
+    table: Callable[[list[Any]], None],
+    id_of: str | Callable[[Mapping[str, Any]], str],
+    empty: str | None = None,
+) -> None:
+    """A list of objects: a table (``empty`` on stderr when there are none), one JSON document,
+    or one object or ID per line (``id_of``: a field, or a function of the object) until stdout
+    is closed (`| head`)."""
+    if fmt == "table":
+        if items:
+            table(items)
+        elif empty is not None:
+            from inngest_cli.cli.console import info
+
+            info(empty)
+        return
+    if fmt == "json":
+        write_json(items)
+        return
+    for item in items:
+        if fmt == "ids":
+            Stdout.write((id_of(item) if callable(id_of) else text(item, id_of)) + "\n")
+        else:
+            write_json(item)
+        if Stdout.closed:
+            return
+
+
 def write_item(obj: Mapping[str, Any], fmt: str, id_field: str) -> None:
     """One event or run on a line of its own: its ID (ids), else the object as compact JSON."""
     if fmt == "ids":

@@ -155,23 +155,11 @@ def run_jobs(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render, runops
-    from inngest_cli.cli.console import Stdout, info
 
     fmt = output_format(output)
     run_id = check_id(run_id, "RUN_ID")
     with Connection(api_url, signing_key, env, dev, verbose).open() as api:
         jobs = api.run_jobs(run_id)
-    if fmt == "table":
-        if jobs:
-            runops.jobs_table(jobs)
-        else:
-            info(f"no queued jobs for run {run_id} (a finished run has none)")
-    elif fmt == "json":
-        render.write_json(jobs)
-    else:
-        for job in jobs:
-            if fmt == "ids":
-                Stdout.write(runops.job_id(job) + "\n")
-            else:
-                render.write_json(job)
+    render.listing(jobs, fmt, runops.jobs_table, runops.job_id,
+                   f"no queued jobs for run {run_id} (a finished run has none)")
     return int(ExitCode.OK)
