@@ -46,7 +46,7 @@ def request_size(events: Iterable[Sized]) -> int:
 
 
 def encode_batch(events: Sequence[Sized]) -> bytes:
-    return b"[" + b",".join(e.body for e in events) + b"]"
+    return b"[" + b",".join(map(_body, events)) + b"]"
 
 
 class Packer:

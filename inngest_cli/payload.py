@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
+import msgspec
 import orjson
 
 from inngest_cli.errors import one_line
@@ -31,9 +32,12 @@ SERVER_FIELDS = frozenset(
 )
 
 
-@dataclass(slots=True)
-class Event:
-    """A validated event: its wire bytes, and what output and error reports need to know."""
+class Event(msgspec.Struct, gc=False):
+    """A validated event: its wire bytes, and what output and error reports need to know.
+
+    A msgspec Struct rather than a dataclass: the bulk fast path builds one per input line with
+    `map(Event, ...)`, which runs in C (a dataclass's `__init__` is Python, and was a fifth of the
+    cost of a plain event). It holds no containers, so it stays out of the cycle collector."""
 
     source: str
     line: int

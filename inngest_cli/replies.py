@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -48,12 +49,19 @@ def _json(content: bytes) -> Any:
         return None
 
 
+def _usable_ids(raw: list[Any]) -> list[str]:
+    """The non-empty strings of a reply's `ids` (checked in C for the usual all-good list)."""
+    if all(map(isinstance, raw, repeat(str))) and all(raw):
+        return raw
+    return [i for i in raw if isinstance(i, str) and i]
+
+
 def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
     """Turn an HTTP reply into an Outcome; tolerant of content types and extra fields."""
     body = _json(content)
     obj = body if isinstance(body, dict) else {}
     raw_ids = obj.get("ids")
-    ids = [i for i in raw_ids if isinstance(i, str) and i] if isinstance(raw_ids, list) else []
+    ids = _usable_ids(raw_ids) if isinstance(raw_ids, list) else []
     # a reply's words are the server's: masked here, before they are cut or become a message
     error = excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
     start = snippet(content, 120)

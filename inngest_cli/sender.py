@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Literal, Protocol
 
 from inngest_cli.batching import Limits, Packer, encode_batch
@@ -687,7 +688,11 @@ class Sender:
         batch = launch.items
         out = _Delivered(items=batch)
         results = out.results
-        events = [item for item in batch if isinstance(item, Event)]
+        events = (
+            batch  # type: ignore[assignment]
+            if all(map(isinstance, batch, repeat(Event)))
+            else [item for item in batch if isinstance(item, Event)]
+        )
         queue: deque[tuple[int, list[Event]]] = deque([(launch.offset, events)] if events else [])
         while queue:
             offset, events = queue.popleft()

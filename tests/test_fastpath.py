@@ -188,6 +188,45 @@ def test_unusual_lines_take_the_exact_path(line: bytes) -> None:
     assert assert_agree([b'{"name":"app/ok"}', line, b'{"name":"app/ok"}']) == 1
 
 
+@st.composite
+def decodable_events(draw: st.DrawFn) -> bytes:
+    """Canonical fields of the right JSON types only (each line decodes on the fast path), with
+    values at the edges the run-at-a-time checks decide on: names, timestamps, sizes."""
+    fields: dict[str, Any] = {"name": draw(names)}
+    if draw(st.booleans()):
+        fields["ts"] = draw(st.sampled_from([0, MIN_TS_MS, MIN_TS_MS - 1, MAX_TS_MS,
+                                             MAX_TS_MS + 1, -1, 1_700_000_000]) | st.integers())
+    if draw(st.booleans()):
+        fields["id"] = draw(st.text(max_size=8))
+    if draw(st.booleans()):
+        fields["data"] = {"p": "x" * draw(st.integers(0, 300))}
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(decodable_events() | events(), min_size=2, max_size=8), st.integers(20, 400))
+def test_runs_of_decodable_events_agree(chunk: list[bytes], max_event_bytes: int) -> None:
+    """Runs whose every line decodes: the run-at-a-time checks (`_all_plain`: distinct names and
+    timestamps, the longest line) decide for the whole run, or hand it to the line-by-line loop;
+    either way the results are the exact path's."""
+    assert_agree(chunk, Shaping(max_event_bytes=max_event_bytes))
+
+
+def test_a_run_of_plain_events_is_built_without_the_line_by_line_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The common read (every line a plain event) never reaches `_one_by_one`; one unusual line
+    sends its run there, and the results still agree."""
+    plain = [b'{"name":"app/a","id":"%d","data":{"n":%d}}' % (i, i) for i in range(100)]
+    taken: list[int] = []
+    loop = fastpath._one_by_one
+    monkeypatch.setattr(fastpath, "_one_by_one", lambda *a: taken.append(1) or loop(*a))
+    assert assert_agree(plain) == 0
+    assert taken == []
+    assert assert_agree([*plain, b'{"name":"inngest/x"}']) == 1
+    assert taken == [1]
+
+
 def test_size_limit_is_the_exact_paths() -> None:
     line = b'{"name":"app/a","data":{"p":"xxxx"}}'
     assert assert_agree([line], Shaping(max_event_bytes=len(line))) == 0
@@ -421,7 +460,8 @@ def test_send_reports_a_huge_first_line_and_sends_the_rest(
 
 
 def test_a_few_lines_do_not_import_the_fast_path() -> None:
-    """`echo '{...}' | inngest-cli send` pays no start-up for msgspec; a bulk input does."""
+    """`echo '{...}' | inngest-cli send` does not build the fast path's decoders; a bulk input
+    does. (msgspec itself is imported by `payload`, whose Event is a msgspec Struct.)"""
     import subprocess
     import sys
 
@@ -431,7 +471,7 @@ def test_a_few_lines_do_not_import_the_fast_path() -> None:
         "data = b'{\"name\":\"app/a\"}\\n' * int(sys.argv[1])\n"
         "out = list(shape_sources([('stdin', io.BytesIO(data))], 'auto', Shaping()))\n"
         "assert len(out) == int(sys.argv[1])\n"
-        "print('msgspec' in sys.modules)\n"
+        "print('inngest_cli.fastpath' in sys.modules)\n"
     )
     for lines, imported in ((1, "False"), (50, "False"), (5000, "True")):
         run = subprocess.run([sys.executable, "-c", script, str(lines)], capture_output=True,
