@@ -14,7 +14,8 @@ import binascii
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+
+import msgspec
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _DECODE = {c: i for i, c in enumerate(CROCKFORD)}
@@ -49,8 +50,7 @@ def new_ulid(ms: int | None = None) -> str:
     return encode_ulid(int(time.time() * 1000) if ms is None else ms, os.urandom(ENTROPY_BYTES))
 
 
-@dataclass(frozen=True, slots=True)
-class IdSeed:
+class IdSeed(msgspec.Struct, frozen=True):
     """One request's ID seed; resending a request with the same seed reproduces its IDs."""
 
     ms: int

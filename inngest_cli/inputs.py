@@ -10,9 +10,9 @@ import codecs
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
+import msgspec
 import orjson
 
 from inngest_cli.formats import INPUT_FORMATS, InputFormat
@@ -26,8 +26,7 @@ BOM = b"\xef\xbb\xbf"
 CHUNK = 1 << 20
 HARD_MAX_RECORD = 64 << 20  # a record larger than this is reported and skipped, never buffered
 _WS = " \t\r\n"
-@dataclass(slots=True)
-class Record:
+class Record(msgspec.Struct):
     """One input value: where it came from, its raw bytes, and its decoded value or error.
 
     NDJSON values are decoded by orjson, which turns integers beyond 64 bits into floats; `raw`
@@ -112,8 +111,7 @@ def buffered(stream: IO[bytes]) -> io.BufferedReader:
     return io.BufferedReader(stream)  # type: ignore[arg-type]
 
 
-@dataclass(slots=True)
-class Lines:
+class Lines(msgspec.Struct):
     """Consecutive NDJSON lines of one source, undecoded, as one read gave them: line number
     ``first + i`` is ``lines[i]`` (blank lines included, so numbers need no counting)."""
 
@@ -176,8 +174,8 @@ def line_chunks(
     held: it comes as an `int`, its size (newline included), in its place.
 
     With ``texts``, each list's read is put there before the list is yielded: bytes that hold
-    all its lines but the first (which may have begun in earlier reads), for checks that are
-    cheaper on one buffer than line by line.
+    all its lines but the first (which may have begun in earlier reads), and maybe the start of
+    the next line, for screens that are cheaper on one buffer than line by line.
 
     Reads with `read1`, which returns what is available, so a live input (a pipe that has not
     ended) yields each line as soon as it is complete. ``head`` is input already consumed.
@@ -209,8 +207,8 @@ def line_chunks(
             elif len(lines[0]) >= HARD_MAX_RECORD or len(chunk) >= HARD_MAX_RECORD:
                 yield from _sized(lines)  # only a joined first line or a big head can be
             else:
-                if texts is not None:
-                    texts.append(chunk[: len(chunk) - len(tail)])
+                if texts is not None:  # the read itself, not a copy: its partial lines
+                    texts.append(chunk)  # can only raise a false alarm in a screen
                 yield lines
         chunk = b""
         if tail:

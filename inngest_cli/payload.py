@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import IO, Any, Generic, TypeVar
 
 import msgspec
@@ -48,8 +47,7 @@ class Event(msgspec.Struct, gc=False):
     element: int | None = None  # its index in a JSON array (the Record's)
 
 
-@dataclass(slots=True)
-class Failure:
+class Failure(msgspec.Struct):
     """An input that was not (or could not be) accepted, with the reason."""
 
     source: str
@@ -67,8 +65,7 @@ class Failure:
         return f"{self.source}:{self.line}" if self.line else self.source
 
 
-@dataclass(frozen=True)
-class Shaping:
+class Shaping(msgspec.Struct, frozen=True):
     """How input records become events.
 
     With ``name`` set, every record is the `data` of an event of that name; ``id_field`` and

@@ -7,11 +7,11 @@ fallback answers 200 with HTML to a mistyped URL, and must not count as sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from itertools import repeat
 from typing import Any
 
+import msgspec
 import orjson
 
 from inngest_cli.httppolicy import parse_retry_after, redirect_problem, retryable_status, snippet
@@ -28,8 +28,7 @@ class Outcome(Enum):
     FATAL = "fatal"  # every request would fail the same way (bad key, wrong URL, ...)
 
 
-@dataclass
-class Reply:
+class Reply(msgspec.Struct):
     outcome: Outcome
     status: int | None
     ids: list[str]

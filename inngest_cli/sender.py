@@ -29,9 +29,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Literal, Protocol, cast
+
+import msgspec
 
 from inngest_cli.batching import Limits, Packer, encode_batch
 from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteError, RemoteError
@@ -61,8 +62,7 @@ class Poster(Protocol):
     def post(self, body: bytes, seed: IdSeed, count: int) -> Reply: ...
 
 
-@dataclass(frozen=True)
-class Replay:
+class Replay(msgspec.Struct, frozen=True):
     """A request a checkpoint recorded as in flight when an earlier run ended, to go out again
     as it was: its unsettled items, its seed, and how many of its events had settled."""
 
@@ -71,8 +71,7 @@ class Replay:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class Launch:
+class Launch(msgspec.Struct, frozen=True):
     """A batch about to be sent: its items, the input index of the first, and its seed."""
 
     items: list[Item]
@@ -81,12 +80,11 @@ class Launch:
     offset: int = 0  # events before these in the original request (a resent partial request)
 
 
-@dataclass
-class SendOptions:
+class SendOptions(msgspec.Struct):
     concurrency: int = 4
     retries: int = 5
     on_error: OnError = "continue"
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = msgspec.field(default_factory=Limits)
     backoff_base: float = 0.1
     grace: float = 10.0  # seconds to wait for requests in flight after an interrupt
     # Seconds an event may wait for others to share its request; None: no time-based flush (an
@@ -99,17 +97,16 @@ class SendOptions:
     # A checkpointed run: events not sent are left for the rerun instead of reported as failed.
     resumable: bool = False
     first_index: int = 0  # input index of the first item given to run() (items skipped before)
-    replay: list[Replay] = field(default_factory=list)
+    replay: list[Replay] = msgspec.field(default_factory=list)
 
 
-@dataclass
-class Stats:
+class Stats(msgspec.Struct):
     sent: int = 0
     failed: int = 0
     requests: int = 0
     retries: int = 0
     bytes: int = 0
-    started: float = field(default_factory=time.monotonic)
+    started: float = msgspec.field(default_factory=time.monotonic)
     finished: float | None = None
     unreachable: int = 0  # events whose retries ran out
     stopped_at: str | None = None  # where reading stopped early (on-error stop)
@@ -131,8 +128,7 @@ class _Fatal(Exception):
         self.reply = reply
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
+class Pending(msgspec.Struct, frozen=True):
     """An event without a final outcome: ``applied`` if its request may have been applied."""
 
     reason: str
@@ -143,12 +139,11 @@ _ABANDONED = Pending("in flight when the grace period ended", True)
 _UNSENT = Pending("not sent: the run was stopped", False)
 
 
-@dataclass
-class _Delivered:
+class _Delivered(msgspec.Struct):
     """A batch's results: event IDs, Failures or Pendings by event identity, in batch order."""
 
     items: list[Item]
-    results: dict[int, str | Failure | Pending] = field(default_factory=dict)
+    results: dict[int, str | Failure | Pending] = msgspec.field(default_factory=dict)
     ids: list[str] | None = None  # fast path: every event accepted by one request, in order
     fatal: _Fatal | None = None
     abandoned: bool = False  # the grace period ended before its outcome was known

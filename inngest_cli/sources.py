@@ -72,11 +72,9 @@ class PipeReader(io.RawIOBase):
                 raise StopReading
             if self._fd in ready:
                 try:
-                    data = os.read(self._fd, len(buffer))
+                    return os.readv(self._fd, [buffer])  # into the buffer: no copy
                 except BlockingIOError:
                     continue
-                buffer[: len(data)] = data
-                return len(data)
 
 
 def is_regular(fd: int) -> bool:

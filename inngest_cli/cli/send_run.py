@@ -564,7 +564,7 @@ def open_checkpoint(
     """Lock and load the checkpoint for this run, or create it (durably, before anything is
     read or sent). The input is known by its content (checked on resume), not its size; a
     followed file by its name (it grows), its position being the checkpoint's `follow` entry."""
-    from dataclasses import asdict
+    from msgspec.structs import asdict
 
     from inngest_cli.checkpoint import Checkpoint
 
