@@ -257,19 +257,13 @@ def tail_events(
 
 
 def _follow(api: Any, name: str | None, fmt: str, interval: float) -> None:
-    import time
-
+    """Each new event on a line of its own, until stdout is closed (`| head`)."""
     from inngest_cli.cli import render
     from inngest_cli.cli.console import Stdout
     from inngest_cli.tail import EventFollower
 
-    follower = EventFollower(api, name)
-    follower.prime()
-    while not Stdout.closed:
-        started = time.monotonic()
-        for event in follower.poll():
-            if fmt == "table":
-                Stdout.write(render.event_line(event))
-            else:
-                render.write_item(event, fmt, "internal_id")
-        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    for event in EventFollower(api, name).follow(interval, lambda: Stdout.closed):
+        if fmt == "table":
+            Stdout.write(render.event_line(event))
+        else:
+            render.write_item(event, fmt, "internal_id")
