@@ -12,7 +12,7 @@ events, and a client clock that is off cannot hide any.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from inngest_cli.ids import encode_ulid, is_ulid, ulid_time_ms
@@ -52,6 +52,17 @@ class EventFollower:
     def poll(self) -> list[dict[str, Any]]:
         """Events stored since the last call, oldest first."""
         return self._read()
+
+    def follow(self, interval: float, stopped: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+        """Prime, then each new event, oldest first, polling every ``interval`` seconds (less
+        the time the poll took), until ``stopped()``, asked before each poll, says so."""
+        import time
+
+        self.prime()
+        while not stopped():
+            started = time.monotonic()
+            yield from self.poll()
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
     def _boundary(self) -> str | None:
         if self._newest_ms is not None:

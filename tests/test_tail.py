@@ -229,3 +229,22 @@ def test_tail_ends_quietly_when_its_reader_goes_away(serve: ServeProcess) -> Non
     assert proc.wait(timeout=10) == 0
     tail.close()
     assert tail.errors == []
+
+
+def test_follow_yields_each_new_event_once_and_stops_when_asked() -> None:
+    """Between polls the store grows; `stopped` is asked before each poll (here: after three)."""
+    store = Store()
+    store.add(uid(1000))  # there at the start: not new
+    polls = iter([uid(2000), uid(3000)])
+    asked = []
+
+    def stopped() -> bool:
+        asked.append(len(asked))
+        added = next(polls, None)
+        if added is not None:
+            store.add(added)
+        return len(asked) > 3
+
+    events = EventFollower(store, lookback_ms=500).follow(0.0, stopped)
+    assert ids(list(events)) == [uid(2000), uid(3000)]
+    assert len(asked) == 4  # three polls, then told to stop

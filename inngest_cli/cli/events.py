@@ -86,51 +86,42 @@ def list_events(
     dev: Dev = False,
     verbose: Verbose = False,
 ) -> int:
-    from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
-    from inngest_cli.cli.console import info as note
+    from inngest_cli.eventquery import EventQuery
     from inngest_cli.timeparse import now_ms
 
     fmt = output_format(output)
-    now = now_ms()
-    after = _time(since, "--since", now)
-    before = now if until is None else _time(until, "--until", now)
-    if after > before:
-        raise UsageError("--since is later than --until: the window is empty")
     if limit is None:
         limit = TABLE_LIMIT if fmt == "table" else 0
-    conn = Connection(api_url, signing_key, env, dev, verbose)
-    with conn.open() as api:
-        events = api.iterate_events(
-            name=name, received_after=after, received_before=before, total=limit or None
-        )
-        if fmt == "table":
-            rows = list(events)
-            if rows:
-                render.events_table(rows)
-            else:
-                note("no events in the window (--since/--until widen it)")
-            if limit and len(rows) == limit:
-                note(f"showing the newest {limit} events; --limit 0 shows all")
-        elif fmt == "json":
-            writer = render.JsonArrayWriter()
-            for event in events:
-                writer.add(event)
-                if Stdout.closed:  # `| head`: stop paging
-                    break
-            writer.close()
-        else:
-            _stream(events, fmt, "internal_id")
+    query = EventQuery.from_flags(name=name, since=since, until=until, limit=limit, now=now_ms())
+    with Connection(api_url, signing_key, env, dev, verbose).open() as api:
+        _show_events(query.events(api), fmt, limit)
     return int(ExitCode.OK)
 
 
-def _time(value: str, flag: str, now: int) -> int:
-    from inngest_cli.timeparse import TimeValueError, parse_time_ms
+def _show_events(events: Iterable[dict[str, Any]], fmt: str, limit: int) -> None:
+    """A table (with a note when the window is empty or the list was cut at ``limit``), one
+    JSON array written as it comes, or one event or ID per line; until stdout is closed."""
+    from inngest_cli.cli import render
+    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.console import info as note
 
-    try:
-        return parse_time_ms(value, past_by_default=True, now=now)
-    except TimeValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
+    if fmt == "table":
+        rows = list(events)
+        if rows:
+            render.events_table(rows)
+        else:
+            note("no events in the window (--since/--until widen it)")
+        if limit and len(rows) == limit:
+            note(f"showing the newest {limit} events; --limit 0 shows all")
+    elif fmt == "json":
+        writer = render.JsonArrayWriter()
+        for event in events:
+            writer.add(event)
+            if Stdout.closed:  # `| head`: stop paging
+                break
+        writer.close()
+    else:
+        _stream(events, fmt, "internal_id")
 
 
 def _stream(objects: Iterable[dict[str, Any]], fmt: str, id_field: str) -> None:
@@ -266,19 +257,13 @@ def tail_events(
 
 
 def _follow(api: Any, name: str | None, fmt: str, interval: float) -> None:
-    import time
-
+    """Each new event on a line of its own, until stdout is closed (`| head`)."""
     from inngest_cli.cli import render
     from inngest_cli.cli.console import Stdout
     from inngest_cli.tail import EventFollower
 
-    follower = EventFollower(api, name)
-    follower.prime()
-    while not Stdout.closed:
-        started = time.monotonic()
-        for event in follower.poll():
-            if fmt == "table":
-                Stdout.write(render.event_line(event))
-            else:
-                render.write_item(event, fmt, "internal_id")
-        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    for event in EventFollower(api, name).follow(interval, lambda: Stdout.closed):
+        if fmt == "table":
+            Stdout.write(render.event_line(event))
+        else:
+            render.write_item(event, fmt, "internal_id")

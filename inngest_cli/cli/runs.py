@@ -3,6 +3,7 @@ it, see its queued jobs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -81,8 +82,8 @@ def cancel_runs(
     dev: Dev = False,
     verbose: Verbose = False,
 ) -> int:
-    from inngest_cli.cli import render, runops
-    from inngest_cli.cli.console import Stdout, print_error
+    from inngest_cli.cancelruns import cancel_runs as cancel_each
+    from inngest_cli.cli import runops
 
     fmt = output_format(output)
     ids = list(dict.fromkeys(check_id(run_id, "RUN_ID") for run_id in run_ids))
@@ -95,20 +96,38 @@ def cancel_runs(
         runops.confirm(
             f"Cancel {len(ids)} runs on {conn.config().origin}?", yes=yes, command="runs cancel"
         )
-    results: list[dict[str, Any]] = []
     with conn.open() as api:
-        for run_id in ids:
-            result = _cancel(api, run_id)
-            results.append(result)
-            if fmt == "ndjson":
-                render.write_json(result)
-            elif fmt == "ids" and result["result"] == "cancelled":
-                Stdout.write(run_id + "\n")
+        results = _show_cancelled(cancel_each(api, ids), fmt)
+    return _not_found_code(results)
+
+
+def _show_cancelled(results: Iterable[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:
+    """Each result as it comes (ndjson; ids: the runs cancelled), or all of them at the end
+    (table, json); the results."""
+    from inngest_cli.cancelruns import CANCELLED
+    from inngest_cli.cli import render, runops
+    from inngest_cli.cli.console import Stdout
+
+    done: list[dict[str, Any]] = []
+    for result in results:
+        done.append(result)
+        if fmt == "ndjson":
+            render.write_json(result)
+        elif fmt == "ids" and result["result"] == CANCELLED:
+            Stdout.write(result["run_id"] + "\n")
     if fmt == "table":
-        runops.cancel_table(results)
+        runops.cancel_table(done)
     elif fmt == "json":
-        render.write_json(results)
-    missing = [r["run_id"] for r in results if r["result"] == "not_found"]
+        render.write_json(done)
+    return done
+
+
+def _not_found_code(results: list[dict[str, Any]]) -> int:
+    """0, or 4 with one error line naming the runs not found."""
+    from inngest_cli.cancelruns import not_found
+    from inngest_cli.cli.console import print_error
+
+    missing = not_found(results)
     if not missing:
         return int(ExitCode.OK)
     if len(missing) == 1:
@@ -116,23 +135,6 @@ def cancel_runs(
     else:
         print_error(f"{len(missing)} of {len(results)} runs not found: {', '.join(missing)}")
     return int(ExitCode.NOT_FOUND)
-
-
-def _cancel(api: Any, run_id: str) -> dict[str, Any]:
-    """Read the run, then cancel it unless it has finished: the server answers a cancel of a
-    finished run with the same 200 and leaves it as it was. (A run that finishes between the two
-    requests is reported as cancelled.)"""
-    from inngest_cli.errors import NotFoundError
-    from inngest_cli.restmodel import is_terminal, status
-
-    try:
-        run = api.get_run(run_id)
-        if is_terminal(run):
-            return {"run_id": run_id, "result": "already_finished", "status": status(run)}
-        api.cancel_run(run_id)
-    except NotFoundError:
-        return {"run_id": run_id, "result": "not_found", "status": None}
-    return {"run_id": run_id, "result": "cancelled", "status": status(run)}
 
 
 JOBS_HELP = """Show a run's queued jobs (at most 10): kind, when, attempt, queue position.

@@ -1,5 +1,6 @@
-"""Running a send: open the inputs, then plan (--dry-run) or send with progress, interrupts
-and checkpoints, and render what happened. `cli/send.py` parses the arguments."""
+"""Running a send: `run` plans the job (`inngest_cli.sendjob`), opens its inputs, then prints
+the requests it would make (--dry-run) or sends them with progress, interrupts and checkpoints,
+and renders what happened. `cli/send.py` turns the arguments into a `SendJob`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -20,9 +22,125 @@ if TYPE_CHECKING:
     from inngest_cli.config import EventAPIConfig
     from inngest_cli.payload import Event, Failure, Runs, Shaping
     from inngest_cli.sender import Launch, Replay, Sender, Stats
+    from inngest_cli.sendjob import SendJob, SendPlan
     from inngest_cli.sources import Stopper
 
     Items = Iterator[Event | Failure]
+
+
+def run(job: SendJob) -> int:
+    """The whole `send`: plan the job, look up the connection, open the inputs, then send them
+    (or, on a dry run, print the requests it would make) and render the outcome; the exit code.
+    Usage errors come before any input is read; the connection's before anything is opened."""
+    from inngest_cli.cli.sendwait import waiter_for
+    from inngest_cli.config import resolve_event_api
+    from inngest_cli.sendjob import Stdin, plan
+
+    planned = plan(job, Stdin.probe())
+    config = resolve_event_api(
+        event_key=job.event_key,
+        env=job.env,
+        dev="1" if job.dev else None,
+        event_api_url=job.event_api_url,
+    )
+    waiter = waiter_for(
+        job.wait,
+        job.wait_timeout,
+        config,
+        env=job.env,
+        dev=job.dev,
+        dry_run=job.dry_run,
+        signing_key=job.signing_key,
+    )
+    with ExitStack() as stack:
+        opened = open_inputs(planned, config, stack)
+        if opened is None:  # a checkpoint says this input was sent in full
+            return int(ExitCode.OK)
+        if planned.dry_run:
+            return dry_run(opened.stream, opened.limits, config, opened.failed_out, job.output)
+        code = send(planned, opened, config, collect=waiter.collect if waiter else None)
+    return code if waiter is None else waiter.finish(code)
+
+
+@dataclass
+class Opened:
+    """A plan's inputs, open (closed by the ExitStack they were opened on): the events to send,
+    the request limits (a checkpoint may have lowered them), what stops the reading, and the
+    checkpoint, --failed-out file and followed file when the plan has them."""
+
+    stream: Items
+    limits: Limits
+    stopper: Stopper
+    checkpoint: Checkpoint | None = None
+    replay: list[Replay] | None = None
+    failed_out: IO[bytes] | None = None
+    follower: IO[bytes] | None = None
+
+
+def open_inputs(plan: SendPlan, config: EventAPIConfig, stack: ExitStack) -> Opened | None:
+    """Open what ``plan`` reads, in this order: the event from the flags (built and checked
+    here), the checkpoint (locked, loaded or created), the inputs, --failed-out; then skip what
+    a resumed checkpoint already settled. None when the checkpoint says the input was sent in
+    full and it has not grown (the note says so)."""
+    from inngest_cli.batching import Limits
+    from inngest_cli.sources import Stopper
+
+    job = plan.job
+    stopper = Stopper()
+    stack.callback(stopper.close)
+    stream: Items = iter(())
+    if plan.mode == "flags":
+        from inngest_cli.flagevent import flag_event
+
+        stream = iter([flag_event(job, plan.shaping)])
+    limits = Limits(max_request_bytes=job.max_request_bytes, max_batch=job.max_batch)
+    checkpoint = None
+    if plan.checkpoint is not None:
+        checkpoint = open_checkpoint(
+            plan.checkpoint,
+            list(plan.checkpoint_sources),
+            config,
+            plan.shaping,
+            follow=plan.mode == "follow",
+            fmt=job.input_format,
+            max_request_bytes=job.max_request_bytes,
+            max_batch=job.max_batch,
+            on_error=job.on_error,
+            **({"rate": job.rate} if job.rate is not None else {}),
+        )
+        stack.callback(checkpoint.close)
+        if checkpoint.max_request_bytes:
+            limits.lower_to(checkpoint.max_request_bytes)
+    follower = None
+    if plan.mode == "follow":
+        followed = str(job.follow)
+        follower = open_follower(followed, stopper, checkpoint, stack)
+        stream = shaped([(followed, follower)], "ndjson", plan.shaping)
+    elif plan.mode == "files":
+        sources = [open_source(p, stack, stopper) for p in plan.paths]
+        stream = shaped(sources, job.input_format, plan.shaping, stopper)
+    out = open_failed_out(job.failed_out, checkpoint, stack) if job.failed_out else None
+    replay = None
+    if checkpoint is not None and checkpoint.resuming:
+        # checked by content before anything is sent; a followed file resumes at its
+        # recorded position instead (the checkpoint's `follow` entry)
+        start = checkpoint.settled if plan.mode == "follow" else 0
+        replay, stream = checkpoint.resume(stream, start=start)
+        if checkpoint.complete:
+            import itertools
+
+            following = next(stream, None)
+            if following is None:
+                from inngest_cli.cli.console import info as note
+
+                note(
+                    f"{plan.checkpoint}: this input was already sent in full "
+                    f"({checkpoint.sent} sent, {checkpoint.failed} failed); delete it to send again"
+                )
+                return None
+            stream = itertools.chain([following], stream)  # the input grew: send the rest
+            checkpoint.complete = False
+    return Opened(stream, limits, stopper, checkpoint, replay, out, follower)
 
 
 def open_source(path: str, stack: ExitStack, stopper: Stopper) -> tuple[str, IO[bytes]]:
@@ -124,22 +242,8 @@ def _shaped_runs(
             raise InputError(f"{source}: not valid gzip: {exc}") from None
 
 
-def rereadable(paths: list[str]) -> bool:
-    """Whether every input can be read again from its start (so a checkpoint can resume it):
-    files, and stdin redirected from a file; not a pipe."""
-    from inngest_cli.sources import is_regular
-
-    for path in paths:
-        if path == "-":
-            try:
-                if not is_regular(sys.stdin.fileno()):
-                    return False
-            except (OSError, ValueError):
-                return False
-    return True
-
-
-def total_size(paths: list[str]) -> int | None:
+def total_size(paths: tuple[str, ...]) -> int | None:
+    """The bytes the inputs hold (the progress display's total); None when one is a pipe."""
     total = 0
     for path in paths:
         if path == "-":
@@ -245,33 +349,10 @@ def dry_run(
 
 
 def send(
-    stream: Items,
-    limits: Limits,
-    config: EventAPIConfig,
-    failed_out: IO[bytes] | None,
-    *,
-    checkpoint: Checkpoint | None,
-    replay: list[Replay] | None = None,
-    failed_out_path: Path | None = None,
-    fmt: str | None,
-    concurrency: int,
-    retries: int,
-    timeout: float,
-    on_error: str,
-    no_progress: bool,
-    show_source: bool,
-    total: int | None,
-    collect: Any = None,
-    linger: float | None = 0.2,
-    rate: float | None = None,
-    stopper: Stopper | None = None,
-    follower: IO[bytes] | None = None,
-    resumable: bool = True,
-    empty: str | None = None,
+    plan: SendPlan, opened: Opened, config: EventAPIConfig, *, collect: Any = None
 ) -> int:
-    """Send ``stream`` and render the outcome. ``resumable``: the inputs can be read again, so a
-    checkpoint could resume them (what the interrupt hint offers). ``empty``: with --name, an
-    input without events is an error (this text says why), not a warning."""
+    """Send what ``opened`` holds, as ``plan`` says, and render the outcome. ``collect``: each
+    accepted event is also given to it (`send --wait`)."""
     from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
     from inngest_cli.cli.console import info as note
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
@@ -280,19 +361,22 @@ def send(
     from inngest_cli.eventapi import EventAPI
     from inngest_cli.sender import Sender, SendOptions
 
-    output_format = fmt or default_format()
-    output = SendOutput(output_format, show_source=show_source)  # type: ignore[arg-type]
+    job = plan.job
+    stream, limits, stopper = opened.stream, opened.limits, opened.stopper
+    checkpoint, failed_out, follower = opened.checkpoint, opened.failed_out, opened.follower
+    output_format = job.output or default_format()
+    output = SendOutput(output_format, show_source=plan.show_source)  # type: ignore[arg-type]
     report = FailureReport(failed_out, keep_unsent=checkpoint is None)
     progress = None
     # The display is on stderr and never captures stdout; when stdout is the same terminal and
     # results stream to it (not a table at the end), the results are the progress.
     streams_to_terminal = Stdout.isatty() and output_format != "table"
     if (
-        not (no_progress or settings.quiet or settings.verbose)
+        not (job.no_progress or settings.quiet or settings.verbose)
         and sys.stderr.isatty()
         and not streams_to_terminal
     ):
-        progress = Progress(total)
+        progress = Progress(total_size(plan.paths) if plan.mode == "files" else None)
 
     def on_progress(stats: Stats) -> None:
         output.flush()
@@ -301,16 +385,16 @@ def send(
 
     trace = stderr_line if settings.verbose else None
     options = SendOptions(
-        concurrency=concurrency,
-        retries=retries,
-        on_error=on_error,  # type: ignore[arg-type]
+        concurrency=job.concurrency,
+        retries=job.retries,
+        on_error=job.on_error,  # type: ignore[arg-type]
         limits=limits,
         base_seed=checkpoint.base_seed if checkpoint is not None else None,
-        linger=linger,
-        rate=rate,
+        linger=plan.linger,
+        rate=job.rate,
         resumable=checkpoint is not None,
         first_index=checkpoint.settled if checkpoint is not None else 0,
-        replay=replay or [],
+        replay=opened.replay or [],
     )
     broken: list[str] = []  # --failed-out could not be written: stderr only from then on
     follows = getattr(follower, "raw", None)  # the Follower, which knows where lines end
@@ -322,7 +406,7 @@ def send(
         try:
             report(failure, run_level=sender.halted)
         except OSError as exc:
-            broken.append(f"--failed-out: cannot write {failed_out_path}: {exc.strerror or exc}")
+            broken.append(f"--failed-out: cannot write {job.failed_out}: {exc.strerror or exc}")
             raise LocalWriteError(broken[0]) from None
 
     def on_settled(items: list[Any], accepted: int, failed: int) -> None:
@@ -358,8 +442,8 @@ def send(
 
     with EventAPI(
         config,
-        timeout=timeout,
-        connections=concurrency,
+        timeout=job.timeout,
+        connections=job.concurrency,
         trace=trace,
         verify=not settings.insecure,
         notice=print_warning,
@@ -376,7 +460,7 @@ def send(
             on_accepted_batch=output.accepted_batch if collect is None else None,
             on_stopping=on_stopping,
             on_unsettled=report.unsettled,
-            stop_input=stopper.stop if stopper is not None else None,
+            stop_input=stopper.stop,
         )
         try:
             with _tuned_for_bulk(), _interrupts(sender, failed_out, checkpoint is not None):
@@ -393,7 +477,7 @@ def send(
             )
             stopped.hint = _resume_hint(
                 checkpoint,
-                resumable,
+                plan.resumable,
                 follower is not None,
                 failed_out if report.not_sent or unconfirmed else None,
                 lost=bool(report.not_sent or unconfirmed),
@@ -418,6 +502,7 @@ def send(
             raise failure
     _finish(progress, output, stats, report)
     if stats.sent == 0 and stats.failed == 0 and stats.not_sent == 0:
+        empty = plan.empty
         if empty is not None:
             raise InputError(
                 f"{empty}, so nothing was sent",
