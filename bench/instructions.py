@@ -85,9 +85,9 @@ def main() -> None:
             for version, python in versions.items():
                 cmd = [python, "-m", "inngest_cli", *argv, "--dev", "--event-api-url",
                        sink.url, "-q", "-o", "ids"]
-                # `-m` looks in the working directory first: the baseline runs elsewhere
-                cwd = workdir if version == "base" else ROOT.parent
-                table.setdefault(case, {})[version] = count(cmd, cwd)
+                # outside the checkout: `-m` looks in the working directory first, and each
+                # python must import its own installed version
+                table.setdefault(case, {})[version] = count(cmd, workdir)
                 print(f"  {case:>10} {version:<5} {table[case][version]:>15,}", file=sys.stderr)
         header = f"{'case':>10} {'version':<8} {'instructions':>15} {'per event':>10}"
         print(f"\n{header} {'vs base':>8}")
@@ -105,7 +105,7 @@ def main() -> None:
             argv = cases[f"{sizes[-1]:,}"]
             cmd = [args.python, "-m", "inngest_cli", *argv, "--dev", "--event-api-url", sink.url,
                    "-q", "-o", "ids"]
-            count(cmd, ROOT.parent, str(out), tool="callgrind")
+            count(cmd, workdir, str(out), tool="callgrind")
             report = subprocess.run(["callgrind_annotate", str(out)], capture_output=True,
                                     text=True, check=True).stdout
             rows = [line for line in report.splitlines() if re.match(r"\s*[\d,]+ \(", line)]
