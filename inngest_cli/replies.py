@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from inngest_cli.httppolicy import parse_retry_after, redirect_problem, retryable_status, snippet
-from inngest_cli.redact import excerpt
+from inngest_cli.redact import Secrets
 
 MAX_ERROR = 1000  # characters of a reply's `error` kept in a message
 
@@ -48,15 +48,16 @@ def _json(content: bytes) -> Any:
         return None
 
 
-def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
-    """Turn an HTTP reply into an Outcome; tolerant of content types and extra fields."""
+def classify(status: int, content: bytes, headers: Mapping[str, str], secrets: Secrets) -> Reply:
+    """Turn an HTTP reply into an Outcome; tolerant of content types and extra fields. The
+    server's words in it are masked by ``secrets``."""
     body = _json(content)
     obj = body if isinstance(body, dict) else {}
     raw_ids = obj.get("ids")
     ids = [i for i in raw_ids if isinstance(i, str) and i] if isinstance(raw_ids, list) else []
     # a reply's words are the server's: masked here, before they are cut or become a message
-    error = excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
-    start = snippet(content, 120)
+    error = secrets.excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
+    start = snippet(content, secrets, 120)
     if status == 200:
         if isinstance(raw_ids, list) and not error:
             return Reply(Outcome.ACCEPTED, status, ids, "")
@@ -88,7 +89,7 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
             error or start or f"HTTP {status}",
             retry_after=parse_retry_after(headers.get("retry-after")),
         )
-    redirect = redirect_problem(status, headers)
+    redirect = redirect_problem(status, headers, secrets)
     if redirect is not None:
         return Reply(
             Outcome.FATAL,
