@@ -87,8 +87,8 @@ def list_events(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
     from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.context import current
     from inngest_cli.timeparse import now_ms
 
     fmt = output_format(output)
@@ -116,7 +116,7 @@ def list_events(
             writer = render.JsonArrayWriter()
             for event in events:
                 writer.add(event)
-                if Stdout.closed:  # `| head`: stop paging
+                if current().stdout.closed:  # `| head`: stop paging
                     break
             writer.close()
         else:
@@ -136,11 +136,11 @@ def _time(value: str, flag: str, now: int) -> int:
 def _stream(objects: Iterable[dict[str, Any]], fmt: str, id_field: str) -> None:
     """ndjson or ids, one object per line, until stdout is closed."""
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
 
     for obj in objects:
         render.write_item(obj, fmt, id_field)
-        if Stdout.closed:  # `| head`: stop paging
+        if current().stdout.closed:  # `| head`: stop paging
             return
 
 
@@ -269,16 +269,16 @@ def _follow(api: Any, name: str | None, fmt: str, interval: float) -> None:
     import time
 
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
     from inngest_cli.tail import EventFollower
 
     follower = EventFollower(api, name)
     follower.prime()
-    while not Stdout.closed:
+    while not current().stdout.closed:
         started = time.monotonic()
         for event in follower.poll():
             if fmt == "table":
-                Stdout.write(render.event_line(event))
+                current().stdout.write(render.event_line(event))
             else:
                 render.write_item(event, fmt, "internal_id")
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -82,7 +82,8 @@ def cancel_runs(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render, runops
-    from inngest_cli.cli.console import Stdout, print_error
+    from inngest_cli.cli.console import print_error
+    from inngest_cli.cli.context import current
 
     fmt = output_format(output)
     ids = list(dict.fromkeys(check_id(run_id, "RUN_ID") for run_id in run_ids))
@@ -103,7 +104,7 @@ def cancel_runs(
             if fmt == "ndjson":
                 render.write_json(result)
             elif fmt == "ids" and result["result"] == "cancelled":
-                Stdout.write(run_id + "\n")
+                current().stdout.write(run_id + "\n")
     if fmt == "table":
         runops.cancel_table(results)
     elif fmt == "json":

@@ -470,11 +470,11 @@ def send(
         bool, typer.Option("--no-progress", help="No progress display.", rich_help_panel=_OUT)
     ] = False,
 ) -> int:
-    from inngest_cli.cli.console import settings
+    from inngest_cli.cli.context import current
     from inngest_cli.fielditems import looks_like_item
 
-    settings.quiet = settings.quiet or quiet
-    settings.verbose = settings.verbose or verbose
+    current().set_global("quiet", quiet)
+    current().set_global("verbose", verbose)
     items = [t for t in targets or [] if looks_like_item(t)]
     paths = [t for t in targets or [] if not looks_like_item(t)] + [str(f) for f in files or []]
     if (id_field or ts_field) and not name:
@@ -528,7 +528,8 @@ def send(
     from inngest_cli.config import resolve_event_api
 
     config = resolve_event_api(
-        event_key=event_key, env=env, dev="1" if dev else None, event_api_url=event_api_url
+        event_key=event_key, env=env, dev="1" if dev else None, event_api_url=event_api_url,
+        layers=current().layers(), secrets=current().secrets,
     )
     from inngest_cli.cli.sendwait import waiter_for
 

@@ -171,8 +171,8 @@ def dry_run(
     import orjson
 
     from inngest_cli.batching import encode_batch, pack
-    from inngest_cli.cli.console import Stdout, settings
     from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.output import FailureReport, summary
     from inngest_cli.ids import SEED_HEADER, IdSeed
     from inngest_cli.payload import Failure
@@ -185,7 +185,7 @@ def dry_run(
     number = 0
     as_json = fmt in ("json", "ndjson")
     if fmt == "json":
-        Stdout.write('{"requests":[')
+        current().stdout.write('{"requests":[')
     for items in pack(stream, limits):
         for failure in (item for item in items if isinstance(item, Failure)):
             stats.failed += 1
@@ -212,7 +212,7 @@ def dry_run(
                 "first": {"source": first.source, "line": first.line or None},
                 "last": {"source": last.source, "line": last.line or None},
             }
-            if settings.verbose:
+            if current().verbose:
                 plan["url"] = f"{config.origin}/e/{mask(config.event_key)}"
                 plan["headers"] = {"Content-Type": "application/json",
                                    SEED_HEADER: IdSeed.generate().header()}
@@ -220,20 +220,21 @@ def dry_run(
                     plan["headers"]["x-inngest-env"] = config.env
                 plan["body"] = orjson.Fragment(body)
             text = orjson.dumps(plan).decode()
-            Stdout.write(("," if number > 1 else "") + text if fmt == "json" else text + "\n")
+            out = current().stdout
+            out.write(("," if number > 1 else "") + text if fmt == "json" else text + "\n")
             continue
         count = f"{len(batch)} event{'' if len(batch) == 1 else 's'}"
-        Stdout.write(f"request {number}: {count}, {size_text(len(body))} ({where})\n")
-        if settings.verbose:
+        current().stdout.write(f"request {number}: {count}, {size_text(len(body))} ({where})\n")
+        if current().verbose:
             url = f"{config.origin}/e/{mask(config.event_key)}"
-            Stdout.write(
+            current().stdout.write(
                 f"  POST {url}\n  Content-Type: application/json\n"
                 f"  {SEED_HEADER}: {IdSeed.generate().header()}\n"
                 + (f"  x-inngest-env: {config.env}\n" if config.env else "")
                 + f"  {body.decode()}\n"
             )
     if fmt == "json":
-        Stdout.write(f'],"valid":{stats.sent},"invalid":{stats.failed}}}\n')
+        current().stdout.write(f'],"valid":{stats.sent},"invalid":{stats.failed}}}\n')
     note(summary(stats, dry_run=True))
     return int(
         ExitCode.OK
@@ -272,8 +273,9 @@ def send(
     """Send ``stream`` and render the outcome. ``resumable``: the inputs can be read again, so a
     checkpoint could resume them (what the interrupt hint offers). ``empty``: with --name, an
     input without events is an error (this text says why), not a warning."""
-    from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
     from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.console import print_warning, stderr_line
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.errors import LocalWriteError
@@ -286,9 +288,9 @@ def send(
     progress = None
     # The display is on stderr and never captures stdout; when stdout is the same terminal and
     # results stream to it (not a table at the end), the results are the progress.
-    streams_to_terminal = Stdout.isatty() and output_format != "table"
+    streams_to_terminal = current().stdout.isatty() and output_format != "table"
     if (
-        not (no_progress or settings.quiet or settings.verbose)
+        not (no_progress or current().quiet or current().verbose)
         and sys.stderr.isatty()
         and not streams_to_terminal
     ):
@@ -299,7 +301,7 @@ def send(
         if progress is not None:
             progress.update(stats)
 
-    trace = stderr_line if settings.verbose else None
+    trace = stderr_line if current().verbose else None
     options = SendOptions(
         concurrency=concurrency,
         retries=retries,
@@ -361,8 +363,9 @@ def send(
         timeout=timeout,
         connections=concurrency,
         trace=trace,
-        verify=not settings.insecure,
+        verify=not current().insecure,
         notice=print_warning,
+        secrets=current().secrets,
     ) as api:
         sender = Sender(
             api,
