@@ -137,9 +137,6 @@ class Secrets:
     def __contains__(self, secret: object) -> bool:
         return secret in self._secrets
 
-    def __len__(self) -> int:
-        return len(self._secrets)
-
     def _compiled(self) -> _Matcher:
         secrets, cached = self._secrets, self._matcher
         if cached is None or cached[0] is not secrets:
