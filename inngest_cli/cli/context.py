@@ -13,7 +13,8 @@ worker threads only trace and warn, which needs no context).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -97,3 +98,13 @@ def current() -> RunContext:
     if found is None:  # a bug: main.run and the root callback always set one
         raise RuntimeError("no RunContext: the CLI was not started through its root command")
     return found
+
+
+@contextmanager
+def bound(run: RunContext) -> Iterator[RunContext]:
+    """Code outside a command (a test of a renderer, a program embedding the CLI's helpers) run
+    as if under a command of ``run``."""
+    from inngest_cli.cli.compat import Context, TyperCommand
+
+    with Context(TyperCommand("inngest-cli"), obj=run):
+        yield run
