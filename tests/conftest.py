@@ -49,6 +49,16 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
 
 
+@pytest.fixture
+def cli_run() -> Iterator[Any]:
+    """A `RunContext` of its own, bound as a command's would be, for tests that call the CLI's
+    helpers (renderers, writers) directly rather than through `run`."""
+    from inngest_cli.cli.context import RunContext, bound
+
+    with bound(RunContext()) as context:
+        yield context
+
+
 @dataclass
 class ServeProcess:
     """A running `inngest-cli serve` subprocess on a free loopback port."""
