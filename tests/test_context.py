@@ -8,6 +8,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,14 +40,14 @@ class GoneReader(io.StringIO):
         raise BrokenPipeError(32, "Broken pipe")
 
 
-def config_show(*args: str, context: RunContext | None = None) -> dict[str, object]:
+def config_show(*args: str, context: RunContext | None = None) -> dict[str, Any]:
     out = io.StringIO()
     saved, sys.stdout = sys.stdout, out
     try:
         assert run([*args, "config", "show", "-o", "json"], context) == 0
     finally:
         sys.stdout = saved
-    report: dict[str, object] = json.loads(out.getvalue())
+    report: dict[str, Any] = json.loads(out.getvalue())
     return report
 
 
@@ -66,7 +67,7 @@ def test_a_profile_chosen_by_one_run_is_not_the_next_runs(
         {"name": "two", "source": "--profile"},
     ]
     settings = [report["settings"] for report in (first, second, third)]
-    assert [s["env"]["value"] for s in settings] == ["from-one", None, "from-two"]  # type: ignore[index]
+    assert [s["env"]["value"] for s in settings] == ["from-one", None, "from-two"]
 
 
 def test_no_color_given_to_one_run_does_not_reach_the_next(
@@ -90,7 +91,7 @@ def test_a_key_of_one_run_is_neither_masked_nor_known_in_the_next(
 ) -> None:
     first = RunContext(environ={"INNGEST_EVENT_KEY": KEY})
     report = config_show(context=first)
-    assert report["settings"]["event_key"]["value"] == "****wxyz"  # type: ignore[index]
+    assert report["settings"]["event_key"]["value"] == "****wxyz"
     assert KEY in first.secrets
     # the same text in a run that never saw the key as a key: an ordinary value, shown as given
     second = RunContext(environ={})
@@ -134,8 +135,8 @@ def test_the_environment_of_a_run_is_the_one_it_was_given(
     context = RunContext(environ={"INNGEST_DEV": "1", "INNGEST_ENV": "given-branch"})
     report = config_show(context=context)
     settings = report["settings"]
-    assert settings["env"] == {"value": "given-branch", "source": "INNGEST_ENV"}  # type: ignore[index]
-    assert settings["dev"] == {"value": True, "source": "INNGEST_DEV"}  # type: ignore[index]
+    assert settings["env"] == {"value": "given-branch", "source": "INNGEST_ENV"}
+    assert settings["dev"] == {"value": True, "source": "INNGEST_DEV"}
 
 
 def test_code_outside_a_command_has_no_context() -> None:
