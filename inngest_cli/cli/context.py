@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from inngest_cli.cli.console import Stdout, print_warning
-from inngest_cli.redact import Secrets
 
 if TYPE_CHECKING:
     from inngest_cli.config import Layers
     from inngest_cli.profiles import Active
+    from inngest_cli.redact import Secrets
 
 GLOBAL_FLAGS = ("debug", "no_color", "quiet", "verbose")
 
@@ -35,7 +35,6 @@ class RunContext:
 
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     stdout: Stdout = field(default_factory=Stdout)
-    secrets: Secrets = field(default_factory=Secrets)
     debug: bool = False
     no_color: bool = False  # --no-color or NO_COLOR
     quiet: bool = False
@@ -43,9 +42,20 @@ class RunContext:
     insecure: bool = False  # --insecure: TLS certificates are not verified
     profile_flag: str | None = None  # --profile
     _profile: Active | None = field(default=None, init=False, repr=False)
+    _secrets: Secrets | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.no_color = self.no_color or "NO_COLOR" in self.environ
+
+    @property
+    def secrets(self) -> Secrets:
+        """The keys this run has seen (config resolution and the clients add them), masked in
+        everything it reports. Made on first use: `--help` needs none."""
+        if self._secrets is None:
+            from inngest_cli.redact import Secrets
+
+            self._secrets = Secrets()
+        return self._secrets
 
     def set_global(self, name: str, value: object) -> None:
         """A global option given before the command (the root callback) or after it (each

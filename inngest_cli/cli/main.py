@@ -126,7 +126,10 @@ def run(argv: list[str] | None = None, context: RunContext | None = None) -> int
     """Run the CLI and return its exit code; every expected error becomes one `error:` line.
     ``context`` is the run's (a new one unless given: a caller may choose its environment)."""
     context = RunContext() if context is None else context
-    redact = context.secrets.redact
+
+    def redact(text: str) -> str:
+        return context.secrets.redact(text)
+
     try:
         result = app(args=argv, prog_name="inngest-cli", standalone_mode=False, obj=context)
     except InngestCLIError as error:
