@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from inngest_cli.cli.console import Stdout, print_warning
@@ -28,24 +27,24 @@ if TYPE_CHECKING:
 GLOBAL_FLAGS = ("debug", "no_color", "quiet", "verbose")
 
 
-@dataclass
 class RunContext:
     """What every command of one run shares. ``environ`` is where settings come from (the
-    process's environment unless a caller gives another)."""
+    process's environment unless a caller gives another). A plain class, not a dataclass: it
+    is built on every start, `--help` included, and a dataclass costs more to define."""
 
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    stdout: Stdout = field(default_factory=Stdout)
-    debug: bool = False
-    no_color: bool = False  # --no-color or NO_COLOR
-    quiet: bool = False
-    verbose: bool = False
-    insecure: bool = False  # --insecure: TLS certificates are not verified
-    profile_flag: str | None = None  # --profile
-    _profile: Active | None = field(default=None, init=False, repr=False)
-    _secrets: Secrets | None = field(default=None, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.no_color = self.no_color or "NO_COLOR" in self.environ
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, stdout: Stdout | None = None
+    ) -> None:
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.stdout = Stdout() if stdout is None else stdout
+        self.debug = False
+        self.no_color = "NO_COLOR" in self.environ  # or --no-color
+        self.quiet = False
+        self.verbose = False
+        self.insecure = False  # --insecure: TLS certificates are not verified
+        self.profile_flag: str | None = None  # --profile
+        self._profile: Active | None = None
+        self._secrets: Secrets | None = None
 
     @property
     def secrets(self) -> Secrets:
