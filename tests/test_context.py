@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from inngest_cli.cli.context import RunContext, current
+from inngest_cli.cli.context import RunContext, bound, current
 from inngest_cli.cli.main import run
 
 KEY = "evtkey-LEAKCHECK-0001-wxyz"
@@ -143,3 +143,12 @@ def test_code_outside_a_command_has_no_context() -> None:
     with pytest.raises(RuntimeError) as info:
         current()
     assert str(info.value) == "There is no active click context."
+
+
+def test_bound_makes_a_run_current_for_code_outside_a_command() -> None:
+    mine = RunContext(environ={"NO_COLOR": "1"})
+    with bound(mine):
+        assert current() is mine and current().no_color
+        with bound(RunContext(environ={})) as inner:  # the innermost run wins, then ends
+            assert current() is inner and not current().no_color
+        assert current() is mine
