@@ -49,9 +49,9 @@ PROFILE_KEYS = {
 SECRET_PROFILE_KEYS = ("event_key", "signing_key", "signing_key_fallback")
 
 
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the config file is (whether or not it exists)."""
-    env = os.environ if environ is None else environ
+def config_path(environ: Mapping[str, str]) -> Path:
+    """Where the config file is (whether or not it exists), by ``environ``."""
+    env = environ
     explicit = env.get(CONFIG_ENV)
     if explicit:
         return Path(explicit).expanduser()
@@ -206,12 +206,10 @@ class Active:
     warning: str | None = None
 
 
-def choose(
-    config: ConfigFile, flag: str | None, environ: Mapping[str, str] | None = None
-) -> Active:
-    """Pick the profile: --profile, then INNGEST_PROFILE, then default_profile. Raises a
-    UsageError naming the known profiles when the chosen one is not in the file."""
-    env = os.environ if environ is None else environ
+def choose(config: ConfigFile, flag: str | None, environ: Mapping[str, str]) -> Active:
+    """Pick the profile: --profile, then INNGEST_PROFILE (in ``environ``), then default_profile.
+    Raises a UsageError naming the known profiles when the chosen one is not in the file."""
+    env = environ
     if flag is not None:
         name, chosen_by = flag, FLAG
     elif env.get(PROFILE_ENV):
