@@ -3,19 +3,22 @@
 Names follow the official SDKs (docs/protocol.md §10) so users' existing environments just work. A
 profile is a mapping with the same variable names (see `Layers`); every resolved value remembers
 where it came from, for `config show` and for error hints.
+
+Everything comes in as arguments, nothing from the process: the `Layers` (the environment and the
+chosen profile, which the caller picked) and the run's `Secrets`, to which each key found is
+added before anything can be reported.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from inngest_cli.errors import UsageError
-from inngest_cli.profiles import PROFILE_KEYS, active  # one way: profiles never imports config
-from inngest_cli.redact import redact, register_secret
+from inngest_cli.profiles import PROFILE_KEYS, Active  # one way: profiles never imports config
+from inngest_cli.redact import Secrets
 
 CLOUD_EVENT_API = "https://inn.gs"
 CLOUD_API = "https://api.inngest.com"
@@ -35,7 +38,7 @@ class Layers:
     labels values taken from it.
     """
 
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    environ: Mapping[str, str]
     profile: Mapping[str, str] = field(default_factory=dict)
     profile_name: str | None = None
 
@@ -52,11 +55,10 @@ class Layers:
         return None, DEFAULT
 
 
-def default_layers() -> Layers:
-    """The process environment over the active profile (`profiles.active`: --profile,
-    INNGEST_PROFILE or the config file's default_profile)."""
-    profile = active()
-    return Layers(environ=os.environ, profile=profile.values, profile_name=profile.name)
+    @classmethod
+    def over(cls, environ: Mapping[str, str], profile: Active) -> Layers:
+        """``environ`` over the chosen profile (`profiles.choose`)."""
+        return cls(environ=environ, profile=profile.values, profile_name=profile.name)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class APIConfig:
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
-def parse_dev(value: str | None) -> tuple[bool, str | None]:
+def parse_dev(value: str | None, secrets: Secrets) -> tuple[bool, str | None]:
     """`INNGEST_DEV`/`--dev`: `1`/`true` means dev mode, a URL means dev mode at that URL."""
     if value is None:
         return False, None
@@ -93,9 +95,11 @@ def parse_dev(value: str | None) -> tuple[bool, str | None]:
     if text.lower() in {"1", "true", "yes", "on"}:
         return True, None
     if "://" in text:
-        return True, normalize_origin(text, "INNGEST_DEV")
+        return True, normalize_origin(text, "INNGEST_DEV", secrets)
     shown = repr(text) if len(text) <= 12 or _HOST_PORT.fullmatch(text) else "the value"
-    raise UsageError(f"INNGEST_DEV / --dev: {redact(shown)} is not 1, true, 0, false or a URL")
+    raise UsageError(
+        f"INNGEST_DEV / --dev: {secrets.redact(shown)} is not 1, true, 0, false or a URL"
+    )
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}")
@@ -109,14 +113,14 @@ _ANY_KEY_HINT = "e.g. INNGEST_BASE_URL=https://inngest.example.com with the keys
     "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY"
 
 
-def shown_url(value: str) -> str:
+def shown_url(value: str, secrets: Secrets) -> str:
     """How a refused URL is named in its error: never whole, as its path, query or userinfo may
     hold a key (`https://inn.gs/e/<key>`): `'scheme://host:port/…'`, masked."""
     text = value.strip()
     scheme, sep, rest = text.partition("://")
     if not sep:
         looks_like_host = _HOST_PORT.fullmatch(text) and ("." in text or "localhost" in text)
-        return repr(redact(text)) if looks_like_host and len(text) <= 100 else "the value"
+        return repr(secrets.redact(text)) if looks_like_host and len(text) <= 100 else "the value"
     netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
     _, at, host = netloc.rpartition("@")
     shown = "".join((
@@ -126,10 +130,10 @@ def shown_url(value: str) -> str:
         host if _HOST_PORT.fullmatch(host) and len(host) <= 100 else "…" if host else "",
         "/…" if len(netloc) < len(rest) and rest[len(netloc):].strip("/") else "",
     ))
-    return repr(redact(shown))
+    return repr(secrets.redact(shown))
 
 
-def normalize_origin(value: str, what: str, kind: str | None = None) -> str:
+def normalize_origin(value: str, what: str, secrets: Secrets, kind: str | None = None) -> str:
     """``value`` as an origin, `scheme://host[:port]`. A path, query, fragment or userinfo is
     refused: the client adds `/e/{key}` and the auth header itself, and a key in the URL would
     be printed (`--event-api-url https://inn.gs/e/$KEY` is a natural mistake). Errors never
@@ -143,7 +147,9 @@ def normalize_origin(value: str, what: str, kind: str | None = None) -> str:
     except ValueError:
         valid = False
     if not valid:
-        raise UsageError(f"{what}: {shown_url(text)} is not an http:// or https:// URL", hint=hint)
+        raise UsageError(
+            f"{what}: {shown_url(text, secrets)} is not an http:// or https:// URL", hint=hint
+        )
     extra = [
         name
         for name, present in (
@@ -156,34 +162,28 @@ def normalize_origin(value: str, what: str, kind: str | None = None) -> str:
     ]
     if extra:
         raise UsageError(
-            f"{what}: {shown_url(text)} has {' and '.join(extra)}; pass the origin "
+            f"{what}: {shown_url(text, secrets)} has {' and '.join(extra)}; pass the origin "
             "(scheme://host[:port]) and the key separately",
             hint=hint,
         )
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _layers(environ: Mapping[str, str] | None, layers: Layers | None) -> Layers:
-    if layers is not None:
-        return layers
-    return default_layers() if environ is None else Layers(environ=environ)
-
-
-def _dev(dev: str | None, layers: Layers) -> tuple[bool, str | None, str]:
+def _dev(dev: str | None, layers: Layers, secrets: Secrets) -> tuple[bool, str | None, str]:
     value, source = layers.get("INNGEST_DEV")
     if dev is not None:
-        on, url = parse_dev(dev)
+        on, url = parse_dev(dev, secrets)
         if on and url is None and value:
             # a bare --dev turns dev mode on; where the Dev Server is may still come from
             # INNGEST_DEV (or a profile's dev) as a URL
             try:
-                layer_on, layer_url = parse_dev(value)
+                layer_on, layer_url = parse_dev(value, secrets)
             except UsageError:
                 layer_on, layer_url = False, None
             if layer_on and layer_url:
                 return True, layer_url, f"--dev (URL from {source})"
         return on, url, "--dev"
-    return (*parse_dev(value), source)
+    return (*parse_dev(value, secrets), source)
 
 
 def _origin(
@@ -196,24 +196,26 @@ def _origin(
     dev_source: str,
     cloud: str,
     kind: str,
+    secrets: Secrets,
 ) -> tuple[str, str]:
     if flag:
-        return normalize_origin(flag, flag_name, kind), flag_name
+        return normalize_origin(flag, flag_name, secrets, kind), flag_name
     value, source = layers.get(variable, "INNGEST_BASE_URL")
     if value:
-        return normalize_origin(value, source, kind if source == variable else None), source
+        shown_kind = kind if source == variable else None
+        return normalize_origin(value, source, secrets, shown_kind), source
     if dev_url:
         return dev_url, dev_source
     return (DEV_ORIGIN if dev else cloud), DEFAULT
 
 
-def _register_keys(layers: Layers, flag: str | None) -> None:
-    """Register every key the layers hold for masking, before anything can be reported."""
-    register_secret(flag.strip() if flag else None)
+def _register_keys(layers: Layers, flag: str | None, secrets: Secrets) -> None:
+    """Add every key the layers hold to ``secrets``, before anything can be reported."""
+    secrets.add(flag.strip() if flag else None)
     for name in ("INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY", "INNGEST_SIGNING_KEY_FALLBACK"):
         value, _ = layers.get(name)
         if value and value.strip() != DEV_PLACEHOLDER_KEY:
-            register_secret(value.strip())
+            secrets.add(value.strip())
 
 
 def _branch(env: str | None, layers: Layers) -> tuple[str | None, str]:
@@ -233,18 +235,18 @@ def resolve_event_api(
     env: str | None = None,
     dev: str | None = None,
     event_api_url: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    layers: Layers | None = None,
+    layers: Layers,
+    secrets: Secrets,
     require_key: bool = True,
 ) -> EventAPIConfig:
-    """Settings for `POST /e/{key}`.
+    """Settings for `POST /e/{key}`, from the flags over ``layers``; every key seen is added to
+    ``secrets``.
 
     Raises UsageError, before any traffic, in Cloud mode without a key (unless ``require_key``
     is false, for `config show`: the key is then empty).
     """
-    layers = _layers(environ, layers)
-    _register_keys(layers, event_key)  # first: an error about a URL must mask them too
-    dev_mode, dev_url, dev_source = _dev(dev, layers)
+    _register_keys(layers, event_key, secrets)  # first: an error about a URL must mask them too
+    dev_mode, dev_url, dev_source = _dev(dev, layers, secrets)
     origin, origin_source = _origin(
         event_api_url,
         "--event-api-url",
@@ -255,6 +257,7 @@ def resolve_event_api(
         dev_source,
         CLOUD_EVENT_API,
         "event",
+        secrets,
     )
     if event_key is not None:
         key, key_source = event_key.strip(), "--event-key"
@@ -275,7 +278,7 @@ def resolve_event_api(
     if any(c in key for c in "/?#% \t\r\n"):
         raise UsageError("event key: contains characters that cannot appear in a URL path")
     if key != DEV_PLACEHOLDER_KEY:  # public, and its pieces are words of our own messages
-        register_secret(key)
+        secrets.add(key)
     branch, branch_source = _branch(env, layers)
     return EventAPIConfig(
         origin=origin,
@@ -297,14 +300,14 @@ def resolve_api(
     env: str | None = None,
     dev: str | None = None,
     api_url: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    layers: Layers | None = None,
+    layers: Layers,
+    secrets: Secrets,
 ) -> APIConfig:
-    """Settings for the REST API. A missing signing key is not an error here: dev servers and
-    `serve` without --signing-key need none, and Cloud answers 401, which names the fix."""
-    layers = _layers(environ, layers)
-    _register_keys(layers, signing_key)  # first: an error about a URL must mask them too
-    dev_mode, dev_url, dev_source = _dev(dev, layers)
+    """Settings for the REST API, from the flags over ``layers``; every key seen is added to
+    ``secrets``. A missing signing key is not an error here: dev servers and `serve` without
+    --signing-key need none, and Cloud answers 401, which names the fix."""
+    _register_keys(layers, signing_key, secrets)  # first: an error about a URL must mask them too
+    dev_mode, dev_url, dev_source = _dev(dev, layers, secrets)
     origin, origin_source = _origin(
         api_url,
         "--api-url",
@@ -315,6 +318,7 @@ def resolve_api(
         dev_source,
         CLOUD_API,
         "api",
+        secrets,
     )
     if signing_key is not None:
         key, key_source = signing_key.strip() or None, "--signing-key"
@@ -322,7 +326,7 @@ def resolve_api(
         key, key_source = layers.get("INNGEST_SIGNING_KEY")
     fallback, fallback_source = layers.get("INNGEST_SIGNING_KEY_FALLBACK")
     for secret in (key, fallback):
-        register_secret(secret)
+        secrets.add(secret)
     branch, branch_source = _branch(env, layers)
     return APIConfig(
         origin=origin,
@@ -353,13 +357,16 @@ class ServeKeys:
 def resolve_serve_keys(
     event_keys: Sequence[str] | None = None,
     signing_key: str | None = None,
-    environ: Mapping[str, str] | None = None,
+    *,
+    environ: Mapping[str, str],
+    secrets: Secrets,
 ) -> ServeKeys:
-    """`serve`'s keys: the flags, else the environment, read as `inngest start` reads it:
+    """`serve`'s keys: the flags, else ``environ``, read as `inngest start` reads it:
     `INNGEST_EVENT_KEY` is a comma-separated list, `INNGEST_SIGNING_KEY` a key, and
-    `INNGEST_SIGNING_KEY_FALLBACK` a second key accepted too (rotation). The environment is the
+    `INNGEST_SIGNING_KEY_FALLBACK` a second key accepted too (rotation); each is added to
+    ``secrets``. No profile: a server's keys are its own, not a client's. The environment is the
     place for keys: a process's arguments are visible to every user of the machine (`ps`)."""
-    env = os.environ if environ is None else environ
+    env = environ
     sources: dict[str, str] = {}
     if event_keys:
         keys, sources["event_keys"] = tuple(event_keys), "--event-key"
@@ -375,7 +382,7 @@ def resolve_serve_keys(
         sources["signing_key"] = "INNGEST_SIGNING_KEY" if signing else DEFAULT
     fallback = env.get("INNGEST_SIGNING_KEY_FALLBACK", "").strip() or None
     for secret in (*keys, signing, fallback):
-        register_secret(secret)
+        secrets.add(secret)
     if fallback is not None and signing is None:
         raise UsageError(
             "INNGEST_SIGNING_KEY_FALLBACK is set without a signing key",

@@ -4,7 +4,7 @@ long to wait is `httppolicy`'s; the `Sender` does the retrying."""
 
 from __future__ import annotations
 
-from inngest_cli.config import EventAPIConfig
+from inngest_cli.config import DEV_PLACEHOLDER_KEY, EventAPIConfig
 from inngest_cli.httppolicy import (
     USER_AGENT,
     Notice,
@@ -13,7 +13,7 @@ from inngest_cli.httppolicy import (
     retryable_error,
 )
 from inngest_cli.ids import SEED_HEADER, IdSeed
-from inngest_cli.redact import mask, redact
+from inngest_cli.redact import Secrets, mask
 from inngest_cli.replies import Outcome, Reply, Trace, classify
 from inngest_cli.transport import Transport, TransportError, open_transport
 
@@ -22,7 +22,9 @@ __all__ = ["USER_AGENT", "EventAPI"]
 
 class EventAPI:
     """Posts request bodies to `{origin}/e/{key}` over kept-alive connections (thread-safe).
-    ``notice`` gets the warnings of the HTTP policy (a Retry-After that was capped)."""
+    ``notice`` gets the warnings of the HTTP policy (a Retry-After that was capped). What it
+    reports is masked by ``secrets`` (the run's; else its own key alone), to which the event key
+    is added."""
 
     def __init__(
         self,
@@ -34,11 +36,15 @@ class EventAPI:
         verify: bool = True,
         transport: Transport | None = None,
         notice: Notice | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         self.config = config
         self.trace = trace
-        self._tracer = Tracer(trace)
-        self._retry_after = RetryAfterCap(notice)
+        self.secrets = Secrets() if secrets is None else secrets
+        if config.event_key != DEV_PLACEHOLDER_KEY:
+            self.secrets.add(config.event_key)
+        self._tracer = Tracer(trace, self.secrets)
+        self._retry_after = RetryAfterCap(self.secrets, notice)
         self._url = config.url()
         self._headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
         if config.env:
@@ -60,7 +66,7 @@ class EventAPI:
         try:
             response = self._transport.post(self._url, body, headers)
         except TransportError as exc:
-            reason = redact(str(exc))
+            reason = self.secrets.redact(str(exc))
             self._tracer.failure(started, reason)
             if not retryable_error(reason):
                 return Reply(Outcome.FATAL, None, [], reason, hint=_hint(reason))
@@ -69,7 +75,7 @@ class EventAPI:
             started, response.status, response.reason, len(response.content), response.headers
         )
         header_map = response.header_map()
-        reply = classify(response.status, response.content, header_map)
+        reply = classify(response.status, response.content, header_map, self.secrets)
         if reply.outcome is Outcome.RETRY:
             reply.retry_after = self._retry_after(header_map, response.status)
         return reply

@@ -32,8 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from inngest_cli import __version__
 from inngest_cli.errors import UsageError, one_line
-from inngest_cli.redact import mask, redact
-from inngest_cli.redact import snippet as redact_snippet
+from inngest_cli.redact import Secrets, mask
 
 if TYPE_CHECKING:
     import httpx
@@ -113,7 +112,10 @@ class RetryAfterCap:
     """Caps a server's Retry-After at MAX_RETRY_AFTER, and says so (once) when it asked for more:
     `Retry-After: 1e9` must not look like a hang."""
 
-    def __init__(self, notice: Notice | None = None, cap: float = MAX_RETRY_AFTER) -> None:
+    def __init__(
+        self, secrets: Secrets, notice: Notice | None = None, cap: float = MAX_RETRY_AFTER
+    ) -> None:
+        self.secrets = secrets
         self.notice = notice
         self.cap = cap
         self._said = False
@@ -126,7 +128,7 @@ class RetryAfterCap:
         if asked > self.cap:
             if self.notice is not None and not self._said:
                 self._said = True
-                shown = one_line(redact(str(raw)))[:40]
+                shown = one_line(self.secrets.redact(str(raw)))[:40]
                 self.notice(
                     f"the server asked to wait {_seconds(asked)} before retrying "
                     f"(HTTP {status}, Retry-After: {shown}); waiting {self.cap:g} s instead"
@@ -142,20 +144,20 @@ def _seconds(value: float) -> str:
 # -- replies the clients judge alike ------------------------------------------------------
 
 
-def snippet(content: bytes, limit: int = 160) -> str:
+def snippet(content: bytes, secrets: Secrets, limit: int = 160) -> str:
     """The start of a reply body, on one line, masked before it is cut (a key across the cut
     would otherwise escape the masking)."""
-    return redact_snippet(content, limit)
+    return secrets.snippet(content, limit)
 
 
-def redirect_problem(status: int, headers: Mapping[str, str]) -> str | None:
+def redirect_problem(status: int, headers: Mapping[str, str], secrets: Secrets) -> str | None:
     """For a redirect: `HTTP 307 redirect to <where> (not followed)`; None otherwise."""
     if status not in REDIRECT_STATUSES and not (300 <= status < 400 and "location" in headers):
         return None
     where = headers.get("location")
     if not where:
         return f"HTTP {status} redirect without a Location header"
-    return f"HTTP {status} redirect to {one_line(redact(where))[:200]} (not followed)"
+    return f"HTTP {status} redirect to {one_line(secrets.redact(where))[:200]} (not followed)"
 
 
 # -- proxies ------------------------------------------------------------------------------
@@ -250,7 +252,9 @@ def httpx_client(origin: str, *, verify: bool, **options: Any) -> httpx.Client:
 def _proxy_problem(origin: str, error: Exception) -> UsageError:
     proxy = proxy_for(origin)
     if proxy is None:  # pragma: no cover - only a proxy setting makes httpx refuse here
-        return UsageError(one_line(redact(f"cannot create an HTTP client: {error}")))
+        # no secrets at hand: the looks-like-a-key masking here, the run's keys where it is shown
+        text = Secrets().redact(f"cannot create an HTTP client: {error}")
+        return UsageError(one_line(text))
     where = f"{proxy.variable}={proxy.shown()}"
     if urlsplit(proxy.url).scheme.lower().startswith("socks"):
         return UsageError(
@@ -268,10 +272,11 @@ def _proxy_problem(origin: str, error: Exception) -> UsageError:
 
 class Tracer:
     """`> METHOD url` and its headers, then `< HTTP status` and its headers, on one sink; keys
-    masked (the Authorization token, `/e/{key}` paths, every registered secret)."""
+    masked (the Authorization token, `/e/{key}` paths, every one of ``secrets``)."""
 
-    def __init__(self, sink: Trace | None) -> None:
+    def __init__(self, sink: Trace | None, secrets: Secrets) -> None:
         self.sink = sink
+        self.secrets = secrets
 
     def __bool__(self) -> bool:
         return self.sink is not None
@@ -283,6 +288,7 @@ class Tracer:
         started = time.perf_counter()
         if self.sink is None:
             return started
+        redact = self.secrets.redact
         self.sink(f"> {method} {redact(url)}" + (f" ({note})" if note else ""))
         for name, value in headers:
             if name.lower() == "authorization":
@@ -300,6 +306,7 @@ class Tracer:
     ) -> None:
         if self.sink is None:
             return
+        redact = self.secrets.redact
         self.sink(f"< HTTP {status} {redact(reason)} ({_ms(started):.0f} ms, {size} bytes)")
         for name, value in headers:  # names are the server's words too
             self.sink(one_line(redact(f"<   {name.lower()}: {value}")))

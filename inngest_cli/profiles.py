@@ -15,14 +15,15 @@
 The active profile is `--profile NAME`, else `INNGEST_PROFILE`, else `default_profile`, else none.
 Its values stand for the SDK variables (`PROFILE_KEYS`) one layer below the environment, so
 the order is flag > environment > profile > default (`config.Layers`). A file that holds keys and
-that other users can read is reported (`Active.warning`), never silently used.
+that other users can read is reported (`Active.warning`), never silently used. Nothing is kept
+here: the caller (the CLI's `RunContext`) chooses the profile once per run and keeps it.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,9 +49,9 @@ PROFILE_KEYS = {
 SECRET_PROFILE_KEYS = ("event_key", "signing_key", "signing_key_fallback")
 
 
-def config_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the config file is (whether or not it exists)."""
-    env = os.environ if environ is None else environ
+def config_path(environ: Mapping[str, str]) -> Path:
+    """Where the config file is (whether or not it exists), by ``environ``."""
+    env = environ
     explicit = env.get(CONFIG_ENV)
     if explicit:
         return Path(explicit).expanduser()
@@ -205,12 +206,10 @@ class Active:
     warning: str | None = None
 
 
-def choose(
-    config: ConfigFile, flag: str | None, environ: Mapping[str, str] | None = None
-) -> Active:
-    """Pick the profile: --profile, then INNGEST_PROFILE, then default_profile. Raises a
-    UsageError naming the known profiles when the chosen one is not in the file."""
-    env = os.environ if environ is None else environ
+def choose(config: ConfigFile, flag: str | None, environ: Mapping[str, str]) -> Active:
+    """Pick the profile: --profile, then INNGEST_PROFILE (in ``environ``), then default_profile.
+    Raises a UsageError naming the known profiles when the chosen one is not in the file."""
+    env = environ
     if flag is not None:
         name, chosen_by = flag, FLAG
     elif env.get(PROFILE_ENV):
@@ -232,42 +231,3 @@ def choose(
             else f"add a [profiles.{name}] table to {config.path}, or set {CONFIG_ENV}",
         )
     return Active(config, name, chosen_by, config.profiles[name], permission_warning(config))
-
-
-# --- the process's choice: set once by the CLI's global options ----------------------------------
-
-Warn = Callable[[str], None]
-
-
-@dataclass
-class _State:
-    flag: str | None = None
-    warn: Warn | None = None
-    chosen: Active | None = None  # read on first use; a process reads the file once
-
-
-_state = _State()
-
-
-def use(flag: str | None, warn: Warn | None = None) -> None:
-    """Record `--profile` (None: not given) and where to report warnings; the file is read
-    (again) on the next `active()`."""
-    _state.flag = flag
-    _state.warn = warn
-    _state.chosen = None
-
-
-def reset() -> None:
-    """Forget the process's choice (for tests)."""
-    global _state
-    _state = _State()
-
-
-def active() -> Active:
-    """The active profile (--profile, INNGEST_PROFILE, default_profile), read from the file on
-    first use; its permission warning, if any, is reported then, once."""
-    if _state.chosen is None:
-        _state.chosen = choose(load(config_path()), _state.flag)
-        if _state.chosen.warning and _state.warn:
-            _state.warn(_state.chosen.warning)
-    return _state.chosen

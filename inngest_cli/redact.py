@@ -2,9 +2,13 @@
 bearer token) in headers; neither may ever reach output, logs, errors, traces or tracebacks,
 and servers echo both back (`Cannot POST /e/<key>`, a page listing the request's headers).
 
+The secrets are those of one run, held by a `Secrets` object that the run creates and hands to
+whatever reports text (the config resolution adds the keys it finds, the clients their tokens);
+nothing here is process-wide, so two runs in one process never see each other's keys.
+
 One rule for every text that came from outside (a reply's body or headers, a URL from a flag or
-the environment): `redact` it, or cut it with `excerpt`/`snippet`, which mask *before* they cut,
-at the point where it becomes part of a message.
+the environment): `Secrets.redact` it, or cut it with `Secrets.excerpt`/`Secrets.snippet`, which
+mask *before* they cut, at the point where it becomes part of a message.
 
 `redact` masks, in order:
 - every registered secret in the forms a server may echo it in: as it is, URL-encoded,
@@ -20,13 +24,13 @@ at the point where it becomes part of a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from inngest_cli.signingkeys import KEY_IN_TEXT, is_hex_body, strip_prefix
 
 FRAGMENT = 8
 """The shortest piece of a registered secret that is masked on its own."""
 
-_registered: set[str] = set()
 _E_PATH = re.compile(r"/e/([^/?#\s\"'<>&;,()\[\]{}]+)")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})")
@@ -37,12 +41,6 @@ def mask(secret: str | None) -> str:
     if not secret:
         return ""
     return "****" + (secret[-4:] if len(secret) >= 12 else "")
-
-
-def register_secret(secret: str | None) -> None:
-    """Remember a secret so that `redact` masks it wherever it shows up (and its hash, if any)."""
-    if secret and len(secret) >= 4:
-        _registered.add(secret)
 
 
 class _Matcher:
@@ -113,50 +111,66 @@ def _forms(secret: str) -> list[tuple[str, bool]]:
     return forms
 
 
-_cache: tuple[frozenset[str], _Matcher] | None = None
-
-
-def _matcher() -> _Matcher:
-    global _cache
-    secrets = frozenset(_registered)
-    if _cache is None or _cache[0] != secrets:
-        _cache = (secrets, _Matcher(secrets))
-    return _cache[1]
-
-
 def _mask_segment(match: re.Match[str]) -> str:
     segment = match.group(1)
     return "/e/" + (segment if segment.startswith("****") else mask(segment))
 
 
-def redact(text: str) -> str:
-    """``text`` with every secret masked (see the module's docstring)."""
-    matcher = _matcher()
-    if matcher.whole is not None:
-        text = matcher.whole.sub(lambda m: mask(m.group(0)), text)
-        text = matcher.pieces(text)
-    text = KEY_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
-    text = _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
-    text = _USERINFO.sub(r"\1****@", text)
-    return _E_PATH.sub(_mask_segment, text)
+class Secrets:
+    """The secrets one run must never show, and the masking of texts by them (thread-safe: a
+    worker thread may mask while the main thread adds a key).
 
+    ``Secrets()`` holds none: it still masks what looks like a secret (module docstring)."""
 
-def excerpt(text: str, limit: int, *, more: bool = False) -> str:
-    """At most ``limit`` characters of ``text``, masked before the cut: a secret across the cut
-    is masked, not cut in two. ``more`` says that ``text`` is itself the start of a longer text
-    (then its last characters may be the start of a secret, and are left out)."""
-    window = limit + _matcher().longest + FRAGMENT
-    if len(text) > window:
-        text, more = text[:window], True
-    masked = redact(text)
-    if more:
-        masked = masked[:-FRAGMENT]
-    return masked[:limit]
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets: frozenset[str] = frozenset()
+        self._matcher: tuple[frozenset[str], _Matcher] | None = None
+        for secret in secrets:
+            self.add(secret)
 
+    def add(self, secret: str | None) -> None:
+        """Remember a secret so that `redact` masks it wherever it shows up (and its hash, if
+        any)."""
+        if secret and len(secret) >= 4 and secret not in self._secrets:
+            self._secrets = self._secrets | {secret}  # a new set: readers never see it change
 
-def snippet(content: bytes, limit: int) -> str:
-    """The start of a reply body as one line of at most ``limit`` characters, masked before it
-    was cut; only a bounded prefix of ``content`` is decoded."""
-    window = 4 * (limit + _matcher().longest + FRAGMENT)  # UTF-8: at most 4 bytes a character
-    text = content[:window].decode("utf-8", "replace")
-    return excerpt(text, limit, more=len(content) > window).strip().replace("\n", " ")
+    def __contains__(self, secret: object) -> bool:
+        return secret in self._secrets
+
+    def _compiled(self) -> _Matcher:
+        secrets, cached = self._secrets, self._matcher
+        if cached is None or cached[0] is not secrets:
+            cached = self._matcher = (secrets, _Matcher(secrets))
+        return cached[1]
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret masked (see the module's docstring)."""
+        matcher = self._compiled()
+        if matcher.whole is not None:
+            text = matcher.whole.sub(lambda m: mask(m.group(0)), text)
+            text = matcher.pieces(text)
+        text = KEY_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
+        text = _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
+        text = _USERINFO.sub(r"\1****@", text)
+        return _E_PATH.sub(_mask_segment, text)
+
+    def excerpt(self, text: str, limit: int, *, more: bool = False) -> str:
+        """At most ``limit`` characters of ``text``, masked before the cut: a secret across the
+        cut is masked, not cut in two. ``more`` says that ``text`` is itself the start of a
+        longer text (then its last characters may be the start of a secret, and are left
+        out)."""
+        window = limit + self._compiled().longest + FRAGMENT
+        if len(text) > window:
+            text, more = text[:window], True
+        masked = self.redact(text)
+        if more:
+            masked = masked[:-FRAGMENT]
+        return masked[:limit]
+
+    def snippet(self, content: bytes, limit: int) -> str:
+        """The start of a reply body as one line of at most ``limit`` characters, masked before
+        it was cut; only a bounded prefix of ``content`` is decoded."""
+        window = 4 * (limit + self._compiled().longest + FRAGMENT)  # UTF-8: at most 4 bytes each
+        text = content[:window].decode("utf-8", "replace")
+        more = len(content) > window
+        return self.excerpt(text, limit, more=more).strip().replace("\n", " ")

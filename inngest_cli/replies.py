@@ -15,7 +15,7 @@ import msgspec
 import orjson
 
 from inngest_cli.httppolicy import parse_retry_after, redirect_problem, retryable_status, snippet
-from inngest_cli.redact import excerpt
+from inngest_cli.redact import Secrets
 
 MAX_ERROR = 1000  # characters of a reply's `error` kept in a message
 
@@ -55,15 +55,16 @@ def _usable_ids(raw: list[Any]) -> list[str]:
     return [i for i in raw if isinstance(i, str) and i]
 
 
-def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
-    """Turn an HTTP reply into an Outcome; tolerant of content types and extra fields."""
+def classify(status: int, content: bytes, headers: Mapping[str, str], secrets: Secrets) -> Reply:
+    """Turn an HTTP reply into an Outcome; tolerant of content types and extra fields. The
+    server's words in it are masked by ``secrets``."""
     body = _json(content)
     obj = body if isinstance(body, dict) else {}
     raw_ids = obj.get("ids")
     ids = _usable_ids(raw_ids) if isinstance(raw_ids, list) else []
     # a reply's words are the server's: masked here, before they are cut or become a message
-    error = excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
-    start = snippet(content, 120)
+    error = secrets.excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
+    start = snippet(content, secrets, 120)
     if status == 200:
         if isinstance(raw_ids, list) and not error:
             return Reply(Outcome.ACCEPTED, status, ids, "")
@@ -95,7 +96,7 @@ def classify(status: int, content: bytes, headers: Mapping[str, str]) -> Reply:
             error or start or f"HTTP {status}",
             retry_after=parse_retry_after(headers.get("retry-after")),
         )
-    redirect = redirect_problem(status, headers)
+    redirect = redirect_problem(status, headers, secrets)
     if redirect is not None:
         return Reply(
             Outcome.FATAL,

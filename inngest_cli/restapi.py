@@ -42,7 +42,7 @@ from inngest_cli.httppolicy import (
     transport_failure,
     unreachable_hint,
 )
-from inngest_cli.redact import excerpt, redact, register_secret
+from inngest_cli.redact import Secrets
 from inngest_cli.restmodel import CancellationRequest, format_query_time, text
 from inngest_cli.signingkeys import strip_prefix
 
@@ -108,7 +108,9 @@ class _Verdict:
     sent: bool = True  # False: the request never reached the server (a failed connect)
 
 
-def _judge(status: int, content: bytes, headers: httpx.Headers, expect: Expect) -> _Verdict:
+def _judge(
+    status: int, content: bytes, headers: httpx.Headers, expect: Expect, secrets: Secrets
+) -> _Verdict:
     body = parse_json(content)
     obj = body if isinstance(body, dict) else {}
     error = obj.get("error")
@@ -116,8 +118,8 @@ def _judge(status: int, content: bytes, headers: httpx.Headers, expect: Expect) 
     if isinstance(error, str) and error and isinstance(body_status, int) and body_status >= 400:
         status = body_status if status < 400 else status  # the legacy 200-with-error-body
     # the server's words, masked before they are cut (a cut key would escape the masking)
-    start = snippet(content)
-    message = excerpt(error, MAX_ERROR) if isinstance(error, str) and error else start
+    start = snippet(content, secrets)
+    message = secrets.excerpt(error, MAX_ERROR) if isinstance(error, str) and error else start
     if 200 <= status < 300:
         if expect == "empty" and (not content.strip() or body is not None):
             return _Verdict(True, None, status)
@@ -126,7 +128,7 @@ def _judge(status: int, content: bytes, headers: httpx.Headers, expect: Expect) 
         if "data" in obj:
             return _Verdict(True, obj["data"], status)
         return _Verdict(False, status=status, message=f"not an Inngest REST API reply: {start!r}")
-    redirect = redirect_problem(status, headers)
+    redirect = redirect_problem(status, headers, secrets)
     if redirect is not None:
         return _Verdict(False, status=status, message=redirect)
     run_missing = status == 500 and message.lower().startswith(_RUN_NOT_FOUND)
@@ -145,7 +147,8 @@ def _judge(status: int, content: bytes, headers: httpx.Headers, expect: Expect) 
 class RestAPI:
     """Requests to `{origin}/v1/...` with auth, retries and reply checks (`httppolicy`); one
     kept-alive connection. Use as a context manager (or call `close`). ``notice`` gets the
-    policy's warnings (a Retry-After that was capped)."""
+    policy's warnings (a Retry-After that was capped). What it reports is masked by ``secrets``
+    (the run's; else its own keys alone), to which its keys and bearer tokens are added."""
 
     def __init__(
         self,
@@ -159,21 +162,23 @@ class RestAPI:
         transport: httpx.BaseTransport | None = None,
         verify: bool = True,
         notice: Notice | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         self.config = config
         self.retries = retries
         self.backoff = backoff
         self.trace = trace
-        self._tracer = Tracer(trace)
-        self._retry_after = RetryAfterCap(notice)
+        self.secrets = Secrets() if secrets is None else secrets
+        self._tracer = Tracer(trace, self.secrets)
+        self._retry_after = RetryAfterCap(self.secrets, notice)
         self.sleep = sleep
         self._tokens = [
             bearer_token(key)
             for key in (config.signing_key, config.signing_key_fallback)
             if key is not None
         ]
-        for token in self._tokens:
-            register_secret(token)
+        for secret in (config.signing_key, config.signing_key_fallback, *self._tokens):
+            self.secrets.add(secret)
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if config.env:
             headers["x-inngest-env"] = config.env
@@ -371,7 +376,8 @@ class RestAPI:
         try:
             response = self._client.send(request)
         except httpx.TransportError as exc:
-            reason = redact(transport_failure(type(exc).__name__, str(exc), str(request.url)))
+            failure = transport_failure(type(exc).__name__, str(exc), str(request.url))
+            reason = self.secrets.redact(failure)
             self._tracer.failure(started, reason)
             return _Verdict(False, status=0, message=reason, retry=True), None
         self._tracer.response(
@@ -381,13 +387,15 @@ class RestAPI:
             len(response.content),
             response.headers.items(),
         )
-        verdict = _judge(response.status_code, response.content, response.headers, expect)
+        verdict = _judge(
+            response.status_code, response.content, response.headers, expect, self.secrets
+        )
         retry_after = self._retry_after(response.headers, verdict.status) if verdict.retry else None
         return verdict, retry_after
 
     def _error(self, verdict: _Verdict, what: str, retries: int, *, retried: bool) -> Exception:
         origin = self.config.origin
-        status, message = verdict.status, redact(verdict.message)
+        status, message = verdict.status, self.secrets.redact(verdict.message)
         hint: str | None = None
         if verdict.auth:
             if self._tokens:

@@ -47,12 +47,16 @@ def _isolate_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("INNGEST_CLI_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    from inngest_cli import redact  # keys registered for masking by an earlier in-process test
 
-    monkeypatch.setattr(redact, "_registered", set())
-    from inngest_cli import profiles  # the process's --profile choice, from an earlier test
 
-    profiles.reset()
+@pytest.fixture
+def cli_run() -> Iterator[Any]:
+    """A `RunContext` of its own, bound as a command's would be, for tests that call the CLI's
+    helpers (renderers, writers) directly rather than through `run`."""
+    from inngest_cli.cli.context import RunContext, bound
+
+    with bound(RunContext()) as context:
+        yield context
 
 
 @dataclass

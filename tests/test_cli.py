@@ -92,6 +92,7 @@ def test_dry_run_verbose_shows_the_request_with_the_key_masked(
 # --- rendering --------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("cli_run")
 def test_json_output_is_one_document(capsys: pytest.CaptureFixture[str]) -> None:
     output = SendOutput("json", show_source=False)
     output.accepted(event(1), "01A")
@@ -100,11 +101,13 @@ def test_json_output_is_one_document(capsys: pytest.CaptureFixture[str]) -> None
     assert json.loads(capsys.readouterr().out) == {"ids": ["01A", "01B"], "sent": 2, "failed": 1}
 
 
+@pytest.mark.usefixtures("cli_run")
 def test_json_output_with_nothing_sent_is_still_valid(capsys: pytest.CaptureFixture[str]) -> None:
     SendOutput("json", show_source=False).finish(Stats(sent=0, failed=3))
     assert json.loads(capsys.readouterr().out) == {"ids": [], "sent": 0, "failed": 3}
 
 
+@pytest.mark.usefixtures("cli_run")
 def test_ndjson_output_names_the_source_for_several_inputs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -114,6 +117,7 @@ def test_ndjson_output_names_the_source_for_several_inputs(
     assert capsys.readouterr().out == '{"line":7,"id":"01A","source":"stdin"}\n'
 
 
+@pytest.mark.usefixtures("cli_run")
 def test_table_is_replaced_by_a_note_above_the_cut_off(capsys: pytest.CaptureFixture[str]) -> None:
     output = SendOutput("table", show_source=False)
     for line in range(1, 102):
@@ -124,6 +128,7 @@ def test_table_is_replaced_by_a_note_above_the_cut_off(capsys: pytest.CaptureFix
     assert err == "101 events sent: too many for a table; -o ndjson or -o ids lists them\n"
 
 
+@pytest.mark.usefixtures("cli_run")
 def test_table_keeps_long_ids_whole_at_80_columns(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

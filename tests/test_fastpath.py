@@ -351,6 +351,7 @@ def test_shape_sources_agrees_with_records_whatever_the_reads(
 
 
 @pytest.mark.parametrize("fmt", ["ids", "json", "ndjson", "table"])
+@pytest.mark.usefixtures("cli_run")
 def test_batch_output_is_the_per_event_output(
     fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from inngest_cli.cli.console import settings
+from inngest_cli.cli.context import RunContext
 from inngest_cli.cli.main import run
 from tests.test_help import LEAVES
 
@@ -33,9 +33,10 @@ def test_a_global_flag_before_or_after_the_command_sets_the_same_thing(
 ) -> None:
     command = ["send", "--dev", "--dry-run", "--name", "app/x"]
     argv = [flag, *command] if where == "before" else [*command, flag]
-    assert run(argv) == 0
+    context = RunContext()
+    assert run(argv, context) == 0
     attribute = flag.lstrip("-").replace("-", "_")
-    assert getattr(settings, attribute) is True
+    assert getattr(context, attribute) is True
     err = capsys.readouterr().err
     warning = (
         "warning: --insecure: TLS certificates are not verified; anyone on the network path can "

@@ -29,6 +29,7 @@ from inngest_cli.httppolicy import (
     retryable_error,
     should_retry,
 )
+from inngest_cli.redact import Secrets
 
 from .conftest import CLI, run_cli
 
@@ -70,7 +71,7 @@ def test_what_is_retried() -> None:
 
 def test_a_long_retry_after_is_capped_and_said_once() -> None:
     said: list[str] = []
-    cap = RetryAfterCap(said.append)
+    cap = RetryAfterCap(Secrets(), said.append)
     assert cap({"retry-after": "1e9"}, 503) == MAX_RETRY_AFTER
     assert cap({"retry-after": "1e9"}, 429) == MAX_RETRY_AFTER
     assert cap({"retry-after": "5"}, 502) == 5.0
@@ -82,12 +83,13 @@ def test_a_long_retry_after_is_capped_and_said_once() -> None:
 
 
 def test_redirects_say_where_they_point() -> None:
-    assert redirect_problem(308, {"location": "https://inn.gs/e/abcdefghijklmnop"}) == (
+    location = {"location": "https://inn.gs/e/abcdefghijklmnop"}
+    assert redirect_problem(308, location, Secrets()) == (
         "HTTP 308 redirect to https://inn.gs/e/****mnop (not followed)"
     )
-    assert redirect_problem(301, {}) == "HTTP 301 redirect without a Location header"
-    assert redirect_problem(304, {}) is None
-    assert redirect_problem(200, {"location": "x"}) is None
+    assert redirect_problem(301, {}, Secrets()) == "HTTP 301 redirect without a Location header"
+    assert redirect_problem(304, {}, Secrets()) is None
+    assert redirect_problem(200, {"location": "x"}, Secrets()) is None
 
 
 def test_proxy_for_follows_the_environment() -> None:

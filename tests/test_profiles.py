@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from inngest_cli import profiles, redact
-from inngest_cli.config import Layers, default_layers, resolve_api, resolve_event_api
+from inngest_cli.cli.context import RunContext
+from inngest_cli.config import APIConfig, EventAPIConfig, Layers, resolve_api, resolve_event_api
 from inngest_cli.errors import ExitCode, UsageError
 from inngest_cli.profiles import ConfigFile, choose, config_path, load, permission_warning
+from inngest_cli.redact import Secrets
 
 STAGING = """
 default_profile = "staging"
@@ -30,6 +32,21 @@ dev = false
 event_key = "cloud-key-abcdefgh"
 """
 
+
+
+@pytest.fixture
+def run() -> RunContext:
+    """A run of the CLI: the process environment (isolated by conftest) and its profile."""
+    return RunContext()
+
+
+def event_api(run: RunContext, **flags: Any) -> EventAPIConfig:
+    """`resolve_event_api` as a command calls it: the run's environment over its profile."""
+    return resolve_event_api(layers=run.layers(), secrets=run.secrets, **flags)
+
+
+def rest_api(run: RunContext, **flags: Any) -> APIConfig:
+    return resolve_api(layers=run.layers(), secrets=run.secrets, **flags)
 
 
 @pytest.fixture
@@ -252,28 +269,31 @@ def test_profile_without_a_file(tmp_path: Path) -> None:
     )
 
 
-def test_the_file_is_read_once_per_choice(config_file: Path) -> None:
-    assert profiles.active().name == "staging"
+def test_the_file_is_read_once_per_choice(run: RunContext, config_file: Path) -> None:
+    assert run.profile().name == "staging"
     config_file.write_text('default_profile = "x"\n[profiles.x]\nenv = "changed-env"\n')
-    assert profiles.active().name == "staging"  # a process reads the file once
-    profiles.use(None)  # a new choice (the next command in the same process) reads it again
-    assert profiles.active().values == {"INNGEST_ENV": "changed-env"}
+    assert run.profile().name == "staging"  # a run reads the file once
+    run.set_global("profile", None)  # a new choice (--profile after the command) reads it again
+    assert run.profile().values == {"INNGEST_ENV": "changed-env"}
+    config_file.write_text('default_profile = "y"\n[profiles.y]\nenv = "third"\n')
+    assert RunContext().profile().values == {"INNGEST_ENV": "third"}  # so does the next run
+    assert run.profile().values == {"INNGEST_ENV": "changed-env"}
 
 
-def test_permission_warning_is_reported_once(config_file: Path) -> None:
+def test_permission_warning_is_reported_once(
+    run: RunContext, config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config_file.chmod(0o644)
-    warnings: list[str] = []
-    profiles.use(None, warn=warnings.append)
-    profiles.active()
-    profiles.active()
-    assert len(warnings) == 1 and "chmod 600" in warnings[0]
+    run.profile()
+    run.profile()
+    assert capsys.readouterr().err == f"warning: {permission_warning(load(config_file))}\n"
 
 
 # --- precedence: flag > environment > profile > default ------------------------------------------
 
 
-def test_profile_values_are_used(config_file: Path) -> None:
-    config = resolve_event_api(layers=default_layers())
+def test_profile_values_are_used(run: RunContext, config_file: Path) -> None:
+    config = event_api(run)
     assert (config.event_key, config.env, config.origin) == (
         "staging-event-key-1234", "staging", "https://inn.gs",
     )
@@ -285,9 +305,11 @@ def test_profile_values_are_used(config_file: Path) -> None:
     }
 
 
-def test_environment_beats_profile(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_beats_profile(
+    run: RunContext, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("INNGEST_EVENT_KEY", "from-the-environment")
-    config = resolve_event_api()
+    config = event_api(run)
     assert (config.event_key, config.sources["event_key"]) == (
         "from-the-environment", "INNGEST_EVENT_KEY",
     )
@@ -295,74 +317,76 @@ def test_environment_beats_profile(config_file: Path, monkeypatch: pytest.Monkey
 
 
 def test_flag_beats_environment_and_profile(
-    config_file: Path, monkeypatch: pytest.MonkeyPatch
+    run: RunContext, config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("INNGEST_ENV", "env-branch")
-    config = resolve_event_api(event_key="flag-key-123", env="flag-branch")
+    config = event_api(run, event_key="flag-key-123", env="flag-branch")
     assert (config.event_key, config.env) == ("flag-key-123", "flag-branch")
     assert (config.sources["event_key"], config.sources["env"]) == ("--event-key", "--env")
 
 
-def test_default_below_profile(config_file: Path) -> None:
-    profiles.use("local")
-    config = resolve_event_api()
+def test_default_below_profile(run: RunContext, config_file: Path) -> None:
+    run.set_global("profile", "local")
+    config = event_api(run)
     assert (config.dev, config.origin, config.event_key) == (
         True, "http://127.0.0.1:9999", "NO_EVENT_KEY_SET",
     )
     assert config.sources["origin"] == "profile local (dev)"
 
 
-def test_rest_api_from_profile(config_file: Path) -> None:
-    config = resolve_api()
+def test_rest_api_from_profile(run: RunContext, config_file: Path) -> None:
+    config = rest_api(run)
     assert (config.origin, config.signing_key, config.env) == (
         "https://api.staging.example", "signkey-prod-staging-5678", "staging",
     )
     assert config.sources["signing_key"] == "profile staging (signing_key)"
 
 
-def test_profile_keys_are_registered_for_masking(config_file: Path) -> None:
-    resolve_api()
-    resolve_event_api()
-    text = redact.redact("staging-event-key-1234 signkey-prod-staging-5678")
+def test_profile_keys_are_registered_for_masking(run: RunContext, config_file: Path) -> None:
+    rest_api(run)
+    event_api(run)
+    text = run.secrets.redact("staging-event-key-1234 signkey-prod-staging-5678")
     assert text == "****1234 ****5678"
 
 
 def test_profile_env_beats_platform_branch(
-    config_file: Path, monkeypatch: pytest.MonkeyPatch
+    run: RunContext, config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VERCEL_GIT_BRANCH", "preview-branch")
-    assert resolve_event_api().env == "staging"
+    assert event_api(run).env == "staging"
 
 
 def test_platform_branch_without_a_profile_env() -> None:
     layers = Layers(environ={"VERCEL_GIT_BRANCH": "v"}, profile={"INNGEST_DEV": "1"},
                     profile_name="p")
-    assert resolve_event_api(layers=layers).env == "v"
+    assert resolve_event_api(layers=layers, secrets=Secrets()).env == "v"
 
 
-def test_dev_flag_takes_the_dev_url_from_the_profile(config_file: Path) -> None:
-    profiles.use("local")
-    config = resolve_event_api(dev="1")
+def test_dev_flag_takes_the_dev_url_from_the_profile(run: RunContext, config_file: Path) -> None:
+    run.set_global("profile", "local")
+    config = event_api(run, dev="1")
     assert (config.dev, config.origin) == (True, "http://127.0.0.1:9999")
     assert config.sources["dev"] == "--dev (URL from profile local (dev))"
 
 
 def test_dev_flag_with_dev_url_in_the_environment() -> None:
-    config = resolve_event_api(dev="1", environ={"INNGEST_DEV": "http://127.0.0.1:7777"})
+    config = resolve_event_api(
+        dev="1", layers=Layers(environ={"INNGEST_DEV": "http://127.0.0.1:7777"}), secrets=Secrets()
+    )
     assert config.origin == "http://127.0.0.1:7777"
 
 
-def test_profile_dev_false_is_cloud(config_file: Path) -> None:
-    profiles.use("cloud")
-    config = resolve_event_api()
+def test_profile_dev_false_is_cloud(run: RunContext, config_file: Path) -> None:
+    run.set_global("profile", "cloud")
+    config = event_api(run)
     assert (config.dev, config.event_key) == (False, "cloud-key-abcdefgh")
 
 
 def test_explicit_environ_ignores_profiles(config_file: Path) -> None:
     with pytest.raises(UsageError):
-        resolve_event_api(environ={})
+        resolve_event_api(layers=Layers(environ={}), secrets=Secrets())
 
 
 def test_show_without_a_key_does_not_fail() -> None:
-    config = resolve_event_api(require_key=False, environ={})
+    config = resolve_event_api(require_key=False, layers=Layers(environ={}), secrets=Secrets())
     assert (config.event_key, config.sources["event_key"]) == ("", "default")

@@ -9,7 +9,13 @@ from urllib.parse import quote
 
 import pytest
 
-from inngest_cli.redact import FRAGMENT, excerpt, mask, redact, register_secret, snippet
+from inngest_cli.redact import FRAGMENT, Secrets, mask
+
+
+@pytest.fixture
+def secrets() -> Secrets:
+    """A run's secrets: none registered yet."""
+    return Secrets()
 
 
 @pytest.mark.parametrize(
@@ -37,82 +43,82 @@ def test_mask_shows_at_most_the_last_four_characters(length: int) -> None:
     assert len(shown) < length
 
 
-def test_redact_registered_secret() -> None:
-    register_secret("signkey-prod-0123456789abcdef")
-    assert redact("Authorization: Bearer signkey-prod-0123456789abcdef") == (
+def test_redact_registered_secret(secrets: Secrets) -> None:
+    secrets.add("signkey-prod-0123456789abcdef")
+    assert secrets.redact("Authorization: Bearer signkey-prod-0123456789abcdef") == (
         "Authorization: Bearer ****cdef"
     )
 
 
-def test_redact_every_occurrence() -> None:
-    register_secret("supersecretvalue")
-    assert redact("a supersecretvalue b supersecretvalue") == "a ****alue b ****alue"
+def test_redact_every_occurrence(secrets: Secrets) -> None:
+    secrets.add("supersecretvalue")
+    assert secrets.redact("a supersecretvalue b supersecretvalue") == "a ****alue b ****alue"
 
 
-def test_redact_short_registered_secret() -> None:
-    register_secret("k3y!")
-    assert redact("key=k3y!") == "key=****"
+def test_redact_short_registered_secret(secrets: Secrets) -> None:
+    secrets.add("k3y!")
+    assert secrets.redact("key=k3y!") == "key=****"
 
 
-def test_secrets_shorter_than_four_are_not_registered() -> None:
-    register_secret("abc")
-    assert redact("abc abc") == "abc abc"
+def test_secrets_shorter_than_four_are_not_registered(secrets: Secrets) -> None:
+    secrets.add("abc")
+    assert secrets.redact("abc abc") == "abc abc"
 
 
-def test_register_none_and_empty() -> None:
-    register_secret(None)
-    register_secret("")
-    assert redact("nothing here") == "nothing here"
+def test_register_none_and_empty(secrets: Secrets) -> None:
+    secrets.add(None)
+    secrets.add("")
+    assert secrets.redact("nothing here") == "nothing here"
 
 
-def test_longer_secret_masked_before_its_prefix() -> None:
-    register_secret("abcdefghijkl")
-    register_secret("abcdefghijklmnopqrst")
-    assert redact("x abcdefghijklmnopqrst y") == "x ****qrst y"
+def test_longer_secret_masked_before_its_prefix(secrets: Secrets) -> None:
+    secrets.add("abcdefghijkl")
+    secrets.add("abcdefghijklmnopqrst")
+    assert secrets.redact("x abcdefghijklmnopqrst y") == "x ****qrst y"
 
 
-def test_redact_event_key_in_url_path() -> None:
-    assert redact("POST https://inn.gs/e/abcdefghijklmnop failed") == (
+def test_redact_event_key_in_url_path(secrets: Secrets) -> None:
+    assert secrets.redact("POST https://inn.gs/e/abcdefghijklmnop failed") == (
         "POST https://inn.gs/e/****mnop failed"
     )
 
 
-def test_redact_event_key_before_query() -> None:
-    assert redact("https://inn.gs/e/abcdefghijklmnop?x=1") == "https://inn.gs/e/****mnop?x=1"
+def test_redact_event_key_before_query(secrets: Secrets) -> None:
+    assert secrets.redact("https://inn.gs/e/abcdefghijklmnop?x=1") == "https://inn.gs/e/****mnop?x=1"
 
 
-def test_redact_short_event_key_in_path() -> None:
-    assert redact("url='http://127.0.0.1:8288/e/k3y'") == "url='http://127.0.0.1:8288/e/****'"
+def test_redact_short_event_key_in_path(secrets: Secrets) -> None:
+    assert secrets.redact("url='http://127.0.0.1:8288/e/k3y'") == "url='http://127.0.0.1:8288/e/****'"
 
 
-def test_redact_placeholder_key_in_path() -> None:
-    assert redact("http://127.0.0.1:8288/e/NO_EVENT_KEY_SET") == (
+def test_redact_placeholder_key_in_path(secrets: Secrets) -> None:
+    assert secrets.redact("http://127.0.0.1:8288/e/NO_EVENT_KEY_SET") == (
         "http://127.0.0.1:8288/e/****_SET"
     )
 
 
-def test_redact_registered_key_in_path_is_masked_once() -> None:
-    register_secret("abcdefghijklmnop")
-    assert redact("POST https://inn.gs/e/abcdefghijklmnop/ then abcdefghijklmnop") == (
+def test_redact_registered_key_in_path_is_masked_once(secrets: Secrets) -> None:
+    secrets.add("abcdefghijklmnop")
+    assert secrets.redact("POST https://inn.gs/e/abcdefghijklmnop/ then abcdefghijklmnop") == (
         "POST https://inn.gs/e/****mnop/ then ****mnop"
     )
 
 
-def test_redact_several_paths() -> None:
-    assert redact('"/e/abcdefghijklmnop" and "/e/qrstuvwxyz123456"') == (
+def test_redact_several_paths(secrets: Secrets) -> None:
+    assert secrets.redact('"/e/abcdefghijklmnop" and "/e/qrstuvwxyz123456"') == (
         '"/e/****mnop" and "/e/****3456"'
     )
 
 
-def test_redact_is_idempotent() -> None:
-    register_secret("abcdefghijklmnop")
-    once = redact("https://inn.gs/e/abcdefghijklmnop and abcdefghijklmnop")
-    assert redact(once) == once
+def test_redact_is_idempotent(secrets: Secrets) -> None:
+    secrets.add("abcdefghijklmnop")
+    once = secrets.redact("https://inn.gs/e/abcdefghijklmnop and abcdefghijklmnop")
+    assert secrets.redact(once) == once
 
 
-def test_redact_leaves_other_text_alone() -> None:
+def test_redact_leaves_other_text_alone(secrets: Secrets) -> None:
     text = "GET https://api.inngest.com/v1/events?limit=5 -> 200"
-    assert redact(text) == text
+    assert secrets.redact(text) == text
 
 
 # -- the forms a server echoes a secret in ---------------------------------------------------
@@ -142,21 +148,21 @@ def assert_no_piece(secret: str, text: str, longest: int = 4) -> None:
         f"Authorization: Bearer {BEARER}",
     ],
 )
-def test_a_signing_key_is_masked_in_every_form(echo: str) -> None:
-    register_secret(SIGNING)
-    shown = redact(f"echo: {echo} end")
+def test_a_signing_key_is_masked_in_every_form(secrets: Secrets, echo: str) -> None:
+    secrets.add(SIGNING)
+    shown = secrets.redact(f"echo: {echo} end")
     assert shown.startswith("echo: ") and shown.endswith(" end")
     assert_no_piece(SIGNING_HEX, shown)
     assert_no_piece(BEARER, shown)
 
 
 @pytest.mark.parametrize("key", [SIGNING, "signkey-prod-not-hex-at-all", "signkey-test-zz"])
-def test_the_signkey_prefix_alone_is_no_secret(key: str) -> None:
-    register_secret(key)
+def test_the_signkey_prefix_alone_is_no_secret(secrets: Secrets, key: str) -> None:
+    secrets.add(key)
     text = "Inngest signing keys look like signkey-prod-<hex> (optionally after signkey-<env>-)"
-    assert redact(text) == text
-    assert redact(f"echo {key}") == f"echo {mask(key)}"
-    assert_no_piece(key.split("-", 2)[2], redact(f"cut {key[:-3]}..."), 3)
+    assert secrets.redact(text) == text
+    assert secrets.redact(f"echo {key}") == f"echo {mask(key)}"
+    assert_no_piece(key.split("-", 2)[2], secrets.redact(f"cut {key[:-3]}..."), 3)
 
 
 @pytest.mark.parametrize(
@@ -169,33 +175,35 @@ def test_the_signkey_prefix_alone_is_no_secret(key: str) -> None:
         f"Cannot POST /e/{quote(EVENT_KEY, safe='')}",
     ],
 )
-def test_an_event_key_is_masked_url_encoded_html_escaped_and_json_escaped(echo: str) -> None:
-    register_secret(EVENT_KEY)
-    assert_no_piece(EVENT_KEY, redact(f"<pre>{echo}</pre>"))
+def test_an_event_key_is_masked_url_encoded_html_escaped_and_json_escaped(
+    secrets: Secrets, echo: str
+) -> None:
+    secrets.add(EVENT_KEY)
+    assert_no_piece(EVENT_KEY, secrets.redact(f"<pre>{echo}</pre>"))
 
 
 @pytest.mark.parametrize(
     ("start", "end"), [(0, 8), (0, 20), (5, 25), (17, 25), (3, 11), (0, 24)]
 )
-def test_a_piece_of_a_registered_secret_is_masked(start: int, end: int) -> None:
-    register_secret(EVENT_KEY)
-    shown = redact(f"Cannot POST {EVENT_KEY[start:end]}... (cut by the server)")
+def test_a_piece_of_a_registered_secret_is_masked(secrets: Secrets, start: int, end: int) -> None:
+    secrets.add(EVENT_KEY)
+    shown = secrets.redact(f"Cannot POST {EVENT_KEY[start:end]}... (cut by the server)")
     assert shown == "Cannot POST ****... (cut by the server)"
 
 
-def test_a_piece_shorter_than_fragment_is_left() -> None:
-    register_secret(EVENT_KEY)
-    assert redact(f"x {EVENT_KEY[:FRAGMENT - 1]} y") == f"x {EVENT_KEY[:FRAGMENT - 1]} y"
+def test_a_piece_shorter_than_fragment_is_left(secrets: Secrets) -> None:
+    secrets.add(EVENT_KEY)
+    assert secrets.redact(f"x {EVENT_KEY[:FRAGMENT - 1]} y") == f"x {EVENT_KEY[:FRAGMENT - 1]} y"
 
 
-def test_our_own_words_survive_registered_keys() -> None:
+def test_our_own_words_survive_registered_keys(secrets: Secrets) -> None:
     for secret in (SIGNING, EVENT_KEY):
-        register_secret(secret)
+        secrets.add(secret)
     text = (
         "no event key: set INNGEST_EVENT_KEY or pass --event-key; check INNGEST_SIGNING_KEY / "
         "--signing-key (and --env for a branch environment)"
     )
-    assert redact(text) == text
+    assert secrets.redact(text) == text
 
 
 # -- secrets nobody registered ---------------------------------------------------------------
@@ -213,62 +221,66 @@ def test_our_own_words_survive_registered_keys() -> None:
         ("mail ada@example.com", "mail ada@example.com"),
     ],
 )
-def test_what_looks_like_a_secret_is_masked(text: str, shown: str) -> None:
-    assert redact(text) == shown
+def test_what_looks_like_a_secret_is_masked(secrets: Secrets, text: str, shown: str) -> None:
+    assert secrets.redact(text) == shown
 
 
-def test_redact_is_idempotent_for_every_form() -> None:
-    register_secret(SIGNING)
-    register_secret(EVENT_KEY)
-    once = redact(f"{SIGNING} {BEARER[:30]} {quote(EVENT_KEY, safe='')} http://u:p@h/e/k1234")
-    assert redact(once) == once
+def test_redact_is_idempotent_for_every_form(secrets: Secrets) -> None:
+    secrets.add(SIGNING)
+    secrets.add(EVENT_KEY)
+    once = secrets.redact(f"{SIGNING} {BEARER[:30]} {quote(EVENT_KEY, safe='')} http://u:p@h/e/k1234")
+    assert secrets.redact(once) == once
 
 
 # -- masked before the cut -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("secret", [EVENT_KEY, SIGNING, BEARER])
-def test_excerpt_masks_a_secret_across_the_cut_at_every_offset(secret: str) -> None:
-    register_secret(SIGNING)
-    register_secret(EVENT_KEY)
+def test_excerpt_masks_a_secret_across_the_cut_at_every_offset(
+    secrets: Secrets, secret: str
+) -> None:
+    secrets.add(SIGNING)
+    secrets.add(EVENT_KEY)
     limit = 60
     for offset in range(limit + 5):
         for tail in ("", "y" * 300):
-            shown = excerpt("x" * offset + secret + tail, limit)
+            shown = secrets.excerpt("x" * offset + secret + tail, limit)
             assert len(shown) <= limit
             assert_no_piece(secret, shown)
 
 
 @pytest.mark.parametrize("pad", ["x", "é", "😀"])
-def test_snippet_masks_a_secret_across_the_cut_of_a_long_body(pad: str) -> None:
-    register_secret(SIGNING)
+def test_snippet_masks_a_secret_across_the_cut_of_a_long_body(secrets: Secrets, pad: str) -> None:
+    secrets.add(SIGNING)
     limit = 120
     for offset in range(limit + 5):
         body = (pad * offset + "Authorization: Bearer " + BEARER + "\n" + "z" * 5000).encode()
-        shown = snippet(body, limit)
+        shown = secrets.snippet(body, limit)
         assert len(shown) <= limit and "\n" not in shown
         assert_no_piece(BEARER, shown)
 
 
-def test_excerpt_of_the_start_of_a_longer_text_drops_a_secret_begun_at_its_end() -> None:
-    register_secret(EVENT_KEY)
+def test_excerpt_of_the_start_of_a_longer_text_drops_a_secret_begun_at_its_end(
+    secrets: Secrets
+) -> None:
+    secrets.add(EVENT_KEY)
     for cut in range(1, len(EVENT_KEY)):
-        assert_no_piece(EVENT_KEY, excerpt("ab " + EVENT_KEY[:cut], 200, more=True))
+        assert_no_piece(EVENT_KEY, secrets.excerpt("ab " + EVENT_KEY[:cut], 200, more=True))
 
 
-def test_snippet_keeps_short_text_whole() -> None:
-    assert snippet(b"  not found\nat all \n", 120) == "not found at all"
+def test_snippet_keeps_short_text_whole(secrets: Secrets) -> None:
+    assert secrets.snippet(b"  not found\nat all \n", 120) == "not found at all"
 
 
 @pytest.mark.parametrize(
     "echo", [EVENT_KEY.lower(), EVENT_KEY.upper(), f"x-seen-{EVENT_KEY.lower()}"]
 )
-def test_a_key_in_another_letter_case_is_masked(echo: str) -> None:
+def test_a_key_in_another_letter_case_is_masked(secrets: Secrets, echo: str) -> None:
     # gateways lower-case paths and header names; a key in another case is still the key
-    register_secret(EVENT_KEY)
-    assert_no_piece(EVENT_KEY, redact(f"<   {echo}: 1"))
+    secrets.add(EVENT_KEY)
+    assert_no_piece(EVENT_KEY, secrets.redact(f"<   {echo}: 1"))
 
 
-def test_pieces_are_found_in_text_whose_lower_case_is_longer() -> None:
-    register_secret(EVENT_KEY)
-    assert_no_piece(EVENT_KEY, redact(f"İİİ {EVENT_KEY[:12]} İ"))
+def test_pieces_are_found_in_text_whose_lower_case_is_longer(secrets: Secrets) -> None:
+    secrets.add(EVENT_KEY)
+    assert_no_piece(EVENT_KEY, secrets.redact(f"İİİ {EVENT_KEY[:12]} İ"))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from inngest_cli.cli import render
-from inngest_cli.cli.console import Stdout, settings
+from inngest_cli.cli.context import RunContext, bound
 from inngest_cli.restmodel import field, format_duration, run_duration_ms, status
 from inngest_cli.timeparse import parse_rfc3339_ms
 
@@ -22,10 +23,16 @@ RUN = {
 }
 
 
+@pytest.fixture(autouse=True)
+def run() -> Iterator[RunContext]:
+    """The renderers run under a command: here, of a run of our own."""
+    with bound(RunContext(environ={})) as run:
+        yield run
+
+
 @pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Stdout, "isatty", staticmethod(lambda: True))
-    monkeypatch.setattr(settings, "no_color", False)
+def terminal(run: RunContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run.stdout, "isatty", lambda: True)
     monkeypatch.setenv("COLUMNS", "80")
 
 
@@ -36,10 +43,8 @@ def test_status_is_coloured_on_a_terminal(terminal: None, capsys: Any) -> None:
     assert RUN["run_id"] in out
 
 
-def test_no_color_turns_colour_off(
-    terminal: None, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    monkeypatch.setattr(settings, "no_color", True)
+def test_no_color_turns_colour_off(terminal: None, run: RunContext, capsys: Any) -> None:
+    run.no_color = True
     render.runs_table([RUN])
     render.run_detail(RUN)
     assert "\x1b[" not in capsys.readouterr().out

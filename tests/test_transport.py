@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from inngest_cli.config import resolve_event_api
+from inngest_cli.config import Layers, resolve_event_api
 from inngest_cli.eventapi import EventAPI
 from inngest_cli.ids import IdSeed
+from inngest_cli.redact import Secrets
 from inngest_cli.replies import Outcome
 from inngest_cli.transport import (
     HttpxTransport,
@@ -209,7 +210,9 @@ KEY = "evtkey-SENTINEL-0001-wxyz"
 
 
 def test_event_api_posts_with_headers_and_traces_masked() -> None:
-    config = resolve_event_api(event_key=KEY, env="branch-1", environ={})
+    config = resolve_event_api(
+        event_key=KEY, env="branch-1", layers=Layers(environ={}), secrets=Secrets()
+    )
     fake = FakeTransport(Response(200, "OK", [("Content-Type", "application/json")],
                                   b'{"ids":["a"],"status":200}'))
     lines: list[str] = []
@@ -227,7 +230,7 @@ def test_event_api_posts_with_headers_and_traces_masked() -> None:
 
 
 def test_event_api_network_error_is_a_retry_without_the_key() -> None:
-    config = resolve_event_api(event_key=KEY, environ={})
+    config = resolve_event_api(event_key=KEY, layers=Layers(environ={}), secrets=Secrets())
     api = EventAPI(config, transport=FakeTransport(TransportError(f"ConnectError: {KEY}")))
     reply = api.post(b"[{}]", IdSeed.generate(), 1)
     assert (reply.outcome, reply.status) == (Outcome.RETRY, None)

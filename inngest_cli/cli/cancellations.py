@@ -103,8 +103,8 @@ def create(
 ) -> int:
     from inngest_cli.cli import render, runops
     from inngest_cli.cli.console import print_error, stderr_line
+    from inngest_cli.cli.context import current
     from inngest_cli.errors import one_line
-    from inngest_cli.redact import redact
     from inngest_cli.restapi import ExpressionError
     from inngest_cli.restmodel import CancellationRequest, format_time
     from inngest_cli.timeparse import now_ms
@@ -143,7 +143,7 @@ def create(
         except ExpressionError as error:  # the compiler's report, line by line, as it gave it
             print_error(error.message)
             for line in error.lines[1:]:
-                stderr_line(one_line(redact(line)))
+                stderr_line(one_line(current().secrets.redact(line)))
             return int(ExitCode.FAILED)
     render.one(cancellation, fmt, runops.cancellation_detail, "id")
     return int(ExitCode.OK)
@@ -198,7 +198,8 @@ def delete(
     verbose: Verbose = False,
 ) -> int:
     from inngest_cli.cli import render, runops
-    from inngest_cli.cli.console import Stdout, info
+    from inngest_cli.cli.console import info
+    from inngest_cli.cli.context import current
 
     fmt = output_format(output)
     cancellation_id = runops.check_cancellation_id(cancellation_id)
@@ -217,7 +218,7 @@ def delete(
     if fmt == "table":
         info(f"deleted cancellation {cancellation_id}")
     elif fmt == "ids":
-        Stdout.write(cancellation_id + "\n")
+        current().stdout.write(cancellation_id + "\n")
     else:
         render.write_json({"id": cancellation_id, "deleted": True})
     return int(ExitCode.OK)

@@ -15,6 +15,7 @@ from typing import Any
 from typer._click.core import Command, Context, Parameter
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer._click.formatting import HelpFormatter
+from typer._click.globals import get_current_context
 from typer._click.utils import make_default_short_help
 from typer._types import TyperChoice
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -34,6 +35,7 @@ __all__ = [
     "TyperGroup",
     "TyperOption",
     "UsageError",
+    "get_current_context",
     "make_default_short_help",
     "resolve_command",
 ]

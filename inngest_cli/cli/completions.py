@@ -43,10 +43,12 @@ _PATHLIKE = re.compile(r"\b(FILE|PATH|DIR)\b")
 
 def _print_profile_names(value: bool) -> None:
     if value:
-        from inngest_cli.cli.console import Stdout
+        from inngest_cli.cli.context import current
         from inngest_cli.profiles import config_path, profile_names
 
-        Stdout.write("".join(f"{name}\n" for name in profile_names(config_path())))
+        run = current()
+        names = profile_names(config_path(run.environ))
+        run.stdout.write("".join(f"{name}\n" for name in names))
         raise typer.Exit()
 
 
@@ -71,9 +73,9 @@ def completions(
         ),
     ] = False,
 ) -> None:
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
 
-    Stdout.write(script(shell))
+    current().stdout.write(script(shell))
 
 
 def script(shell: str) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import typer
@@ -56,44 +57,44 @@ def show(
         ),
     ] = None,
 ) -> None:
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
 
     report = resolved()
-    if (output or ("table" if Stdout.isatty() else "json")) == "json":
+    if (output or ("table" if current().stdout.isatty() else "json")) == "json":
         import orjson
 
-        Stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
+        current().stdout.write(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         _table(report)
 
 
 @app.command("path", help=PATH_HELP, epilog=PATH_EPILOG)
 def path() -> None:
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
     from inngest_cli.profiles import config_path
 
-    Stdout.write(f"{config_path()}\n")
+    current().stdout.write(f"{config_path(current().environ)}\n")
 
 
-def _config_file_source() -> str:
-    import os
-
+def _config_file_source(environ: Mapping[str, str]) -> str:
     from inngest_cli.profiles import CONFIG_ENV
 
-    if os.environ.get(CONFIG_ENV):
+    if environ.get(CONFIG_ENV):
         return CONFIG_ENV
-    return "XDG_CONFIG_HOME" if os.environ.get("XDG_CONFIG_HOME") else "default"
+    return "XDG_CONFIG_HOME" if environ.get("XDG_CONFIG_HOME") else "default"
 
 
 def resolved() -> dict[str, Any]:
     """Everything `config show` reports, as plain data (keys masked)."""
+    from inngest_cli.cli.context import current
     from inngest_cli.config import resolve_api, resolve_event_api
-    from inngest_cli.profiles import active
     from inngest_cli.redact import mask
 
-    profile = active()
-    event = resolve_event_api(require_key=False)
-    api = resolve_api()
+    run = current()
+    profile = run.profile()
+    layers = run.layers()
+    event = resolve_event_api(require_key=False, layers=layers, secrets=run.secrets)
+    api = resolve_api(layers=layers, secrets=run.secrets)
 
     def setting(value: Any, source: str) -> dict[str, Any]:
         return {"value": value, "source": source if value not in (None, "") else None}
@@ -106,7 +107,7 @@ def resolved() -> dict[str, Any]:
         "config_file": {
             "path": str(profile.file.path),
             "exists": profile.file.exists,
-            "source": _config_file_source(),
+            "source": _config_file_source(run.environ),
         },
         "profile": {"name": profile.name, "source": profile.chosen_by},
         "profiles": sorted(profile.file.profiles),
@@ -169,9 +170,9 @@ def _table(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from inngest_cli.cli.console import Stdout, settings
+    from inngest_cli.cli.context import current
 
-    color = Stdout.isatty() and not settings.no_color
+    color = current().color
     table = Table(box=None, header_style="bold" if color else None, pad_edge=False)
     table.add_column("SETTING", no_wrap=True)
     table.add_column("VALUE", overflow="fold")
@@ -187,4 +188,4 @@ def _table(report: dict[str, Any]) -> None:
         color_system="standard" if color else None,
         highlight=False,
     ).print(table)
-    Stdout.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))
+    current().stdout.write("".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines()))

@@ -4,19 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-
-
-@dataclass
-class Settings:
-    debug: bool = False
-    no_color: bool = "NO_COLOR" in os.environ
-    quiet: bool = False
-    verbose: bool = False
-    insecure: bool = False  # --insecure: TLS certificates are not verified
-
-
-settings = Settings()
 
 
 def print_error(message: str, hint: str | None = None) -> None:
@@ -39,31 +26,33 @@ def stderr_line(line: str) -> None:
 
 def info(message: str) -> None:
     """A diagnostic line on stderr (summaries, progress notes); silenced by --quiet."""
-    if not settings.quiet:
+    from inngest_cli.cli.context import current
+
+    if not current().quiet:
         sys.stderr.write(message + "\n")
         sys.stderr.flush()
 
 
 class Stdout:
-    """Writes data to stdout; once the reader has gone (`| head`), further writes are dropped."""
+    """Writes data to stdout (whatever `sys.stdout` is at the time); once the reader has gone
+    (`| head`), further writes are dropped. One per run (`context.RunContext.stdout`)."""
 
-    closed = False
+    def __init__(self) -> None:
+        self.closed = False
 
-    @classmethod
-    def write(cls, text: str) -> None:
-        if cls.closed:
+    def write(self, text: str) -> None:
+        if self.closed:
             return
         try:
             sys.stdout.write(text)
             sys.stdout.flush()
         except BrokenPipeError:
-            cls.gone()
+            self.gone()
 
-    @classmethod
-    def gone(cls) -> None:
+    def gone(self) -> None:
         """The reader has gone: drop further output, and let the interpreter's final flush of
         stdout go to /dev/null instead of printing "Exception ignored ... BrokenPipeError"."""
-        cls.closed = True
+        self.closed = True
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())

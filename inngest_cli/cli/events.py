@@ -102,8 +102,8 @@ def _show_events(events: Iterable[dict[str, Any]], fmt: str, limit: int) -> None
     """A table (with a note when the window is empty or the list was cut at ``limit``), one
     JSON array written as it comes, or one event or ID per line; until stdout is closed."""
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
     from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.context import current
 
     if fmt == "table":
         rows = list(events)
@@ -117,7 +117,7 @@ def _show_events(events: Iterable[dict[str, Any]], fmt: str, limit: int) -> None
         writer = render.JsonArrayWriter()
         for event in events:
             writer.add(event)
-            if Stdout.closed:  # `| head`: stop paging
+            if current().stdout.closed:  # `| head`: stop paging
                 break
         writer.close()
     else:
@@ -127,11 +127,11 @@ def _show_events(events: Iterable[dict[str, Any]], fmt: str, limit: int) -> None
 def _stream(objects: Iterable[dict[str, Any]], fmt: str, id_field: str) -> None:
     """ndjson or ids, one object per line, until stdout is closed."""
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
 
     for obj in objects:
         render.write_item(obj, fmt, id_field)
-        if Stdout.closed:  # `| head`: stop paging
+        if current().stdout.closed:  # `| head`: stop paging
             return
 
 
@@ -259,11 +259,11 @@ def tail_events(
 def _follow(api: Any, name: str | None, fmt: str, interval: float) -> None:
     """Each new event on a line of its own, until stdout is closed (`| head`)."""
     from inngest_cli.cli import render
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
     from inngest_cli.tail import EventFollower
 
-    for event in EventFollower(api, name).follow(interval, lambda: Stdout.closed):
+    for event in EventFollower(api, name).follow(interval, lambda: current().stdout.closed):
         if fmt == "table":
-            Stdout.write(render.event_line(event))
+            current().stdout.write(render.event_line(event))
         else:
             render.write_item(event, fmt, "internal_id")

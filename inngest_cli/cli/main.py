@@ -1,5 +1,5 @@
 """The `inngest-cli` entry point: the command tree, global options, and the one place that turns
-errors into `error:` lines and exit codes."""
+errors into `error:` lines and exit codes. Each run has its own `RunContext` (cli/context.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import typer
 
 from inngest_cli import __version__
 from inngest_cli.cli.compat import ClickException, NoArgsIsHelpError
-from inngest_cli.cli.console import Stdout, print_error, print_warning, settings
+from inngest_cli.cli.console import print_error
+from inngest_cli.cli.context import RunContext, current
 from inngest_cli.cli.lazy import Lazy, lazy_group
 from inngest_cli.errors import ExitCode, InngestCLIError
 
@@ -52,7 +53,7 @@ COMMANDS = {
 
 app = typer.Typer(
     name="inngest-cli",
-    cls=lazy_group(COMMANDS, on_global=lambda name, value: _apply_global(name, value)),
+    cls=lazy_group(COMMANDS, on_global=lambda name, value: current().set_global(name, value)),
     help="Send events to Inngest and inspect them, from a shell or CI.",
     no_args_is_help=True,
     add_completion=False,
@@ -70,6 +71,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -105,55 +107,33 @@ def _global(
     ] = None,
 ) -> None:
     """Send events to Inngest and inspect them, from a shell or CI."""
-    settings.debug = debug
-    settings.no_color = "NO_COLOR" in os.environ or no_color
-    settings.quiet = quiet
-    settings.verbose = verbose
-    settings.insecure = False
-    if insecure:
-        _apply_global("insecure", True)
-    _apply_global("profile", profile)
+    # `run` made the context; typer's CliRunner (tests) calls the app without one
+    context = ctx.ensure_object(RunContext)
+    for name, value in (("debug", debug), ("no_color", no_color), ("quiet", quiet),
+                        ("verbose", verbose), ("insecure", insecure), ("profile", profile)):
+        context.set_global(name, value)
 
 
-def _apply_global(name: str, value: object) -> None:
-    """A global option given before the command (from `_global`) or after it (each command has
-    a copy of these options, cli/helpformat.py): the same effect either way."""
-    if name in ("debug", "no_color", "quiet", "verbose"):
-        setattr(settings, name, bool(value) or getattr(settings, name))
-    elif name == "insecure":
-        if value and not settings.insecure:
-            settings.insecure = True
-            print_warning(
-                "--insecure: TLS certificates are not verified; anyone on the network path can "
-                "read the keys and events"
-            )
-    elif name == "profile":
-        from inngest_cli import profiles
-
-        flag = value if isinstance(value, str) else None
-        profiles.use(flag, warn=print_warning)
-        if flag is not None:
-            profiles.active()  # a --profile that is not in the file is a usage error, whatever runs
-
-
-def _print_traceback() -> None:
+def _print_traceback(context: RunContext) -> None:
     """With --debug: the current exception's traceback on stderr, keys masked."""
-    if settings.debug:
+    if context.debug:
         import traceback
 
-        from inngest_cli.redact import redact
-
-        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        print(context.secrets.redact(traceback.format_exc()), file=sys.stderr, end="")
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code; every expected error becomes one `error:` line."""
+def run(argv: list[str] | None = None, context: RunContext | None = None) -> int:
+    """Run the CLI and return its exit code; every expected error becomes one `error:` line.
+    ``context`` is the run's (a new one unless given: a caller may choose its environment)."""
+    context = RunContext() if context is None else context
+
+    def redact(text: str) -> str:
+        return context.secrets.redact(text)
+
     try:
-        result = app(args=argv, prog_name="inngest-cli", standalone_mode=False)
+        result = app(args=argv, prog_name="inngest-cli", standalone_mode=False, obj=context)
     except InngestCLIError as error:
-        from inngest_cli.redact import redact
-
-        _print_traceback()
+        _print_traceback(context)
         # masked where outside text entered the message; again here, the last stop before stderr
         print_error(redact(error.message), redact(error.hint) if error.hint else None)
         return int(error.exit_code)
@@ -165,8 +145,6 @@ def run(argv: list[str] | None = None) -> int:
         ctx = getattr(error, "ctx", None)
         if ctx is not None:
             hint = f"see '{ctx.command_path} --help'"
-        from inngest_cli.redact import redact
-
         print_error(redact(error.format_message()), hint)  # it may quote a mistyped key
         return int(error.exit_code)
     except typer.Abort:
@@ -176,12 +154,10 @@ def run(argv: list[str] | None = None) -> int:
         print_error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:  # the reader of stdout has gone (`| head`): not an error
-        Stdout.gone()
+        context.stdout.gone()
         return int(ExitCode.OK)
     except Exception as error:  # a bug: one line; the traceback with --debug (keys masked)
-        from inngest_cli.redact import redact
-
-        _print_traceback()
+        _print_traceback(context)
         print_error(
             redact(f"unexpected {type(error).__name__}: {error}"),
             "this is a bug in inngest-cli; --debug shows where (keys stay masked)",
@@ -191,11 +167,12 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    code = run()
+    context = RunContext()
+    code = run(context=context)
     try:
         sys.stdout.flush()  # here, not in the interpreter's shutdown, where EPIPE is noisy
     except BrokenPipeError:
-        Stdout.gone()
+        context.stdout.gone()
     except (OSError, ValueError):
         pass
     if code == ExitCode.INTERRUPTED:

@@ -8,8 +8,8 @@ from typing import IO, Any
 
 import orjson
 
-from inngest_cli.cli.console import Stdout, settings
 from inngest_cli.cli.console import info as note
+from inngest_cli.cli.context import current
 from inngest_cli.formats import OutputFormat
 from inngest_cli.payload import Event, Failure
 from inngest_cli.sender import Stats
@@ -19,7 +19,7 @@ TABLE_MAX_ROWS = 100
 
 
 def default_format() -> OutputFormat:
-    return "table" if Stdout.isatty() else "json"
+    return "table" if current().stdout.isatty() else "json"
 
 
 class SendOutput:
@@ -74,7 +74,7 @@ class SendOutput:
 
     def flush(self) -> None:
         if self._buffer:
-            Stdout.write("".join(self._buffer))
+            current().stdout.write("".join(self._buffer))
             self._buffer.clear()
 
     def finish(self, stats: Stats) -> None:
@@ -103,10 +103,10 @@ def render_table(rows: list[tuple[str, str, str]]) -> None:
     table.add_column("EVENT", overflow="fold")
     if with_ids:
         table.add_column("ID", overflow="fold")
-    table.add_column("EVENT ID", no_wrap=True, style=None if settings.no_color else "cyan")
+    table.add_column("EVENT ID", no_wrap=True, style=None if current().no_color else "cyan")
     for name, event_id, returned in rows:
         table.add_row(*((name, event_id, returned) if with_ids else (name, returned)))
-    Console(file=sys.stdout, no_color=settings.no_color, highlight=False).print(table)
+    Console(file=sys.stdout, no_color=current().no_color, highlight=False).print(table)
 
 
 RUN_LEVEL = ("gave up after ", "not sent: ")  # the reasons of failures a halted run reports
@@ -245,7 +245,7 @@ class Progress:
         columns.append(TimeElapsedColumn())
         self._progress = RichProgress(
             *columns,
-            console=Console(file=sys.stderr, no_color=settings.no_color),
+            console=Console(file=sys.stderr, no_color=current().no_color),
             transient=True,
             refresh_per_second=4,  # enough for a person; each redraw costs the sender CPU
             redirect_stdout=False,  # stdout is data: it never goes through the display

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from inngest_cli.cli.console import Stdout, settings
+from inngest_cli.cli.context import current
 from inngest_cli.jsontext import dumps
 from inngest_cli.restmodel import (
     field,
@@ -59,7 +59,7 @@ def json_line(value: Any) -> str:
 
 
 def write_json(value: Any) -> None:
-    Stdout.write(json_line(value))
+    current().stdout.write(json_line(value))
 
 
 class JsonArrayWriter:
@@ -69,11 +69,11 @@ class JsonArrayWriter:
         self._count = 0
 
     def add(self, value: Any) -> None:
-        Stdout.write(("[" if not self._count else ",") + compact(value))
+        current().stdout.write(("[" if not self._count else ",") + compact(value))
         self._count += 1
 
     def close(self) -> None:
-        Stdout.write("]\n" if self._count else "[]\n")
+        current().stdout.write("]\n" if self._count else "[]\n")
 
 
 # -- previews -----------------------------------------------------------------------------
@@ -89,7 +89,7 @@ def preview(value: Any) -> str:
 
 def _color() -> bool:
     """Colour only on a terminal, and not with --no-color / NO_COLOR."""
-    return Stdout.isatty() and not settings.no_color
+    return current().color
 
 
 def status_style(run_status: str) -> str | None:
@@ -126,7 +126,7 @@ def _emit(*renderables: RenderableType, width: int | None = None) -> None:
         console.print(renderable)
     out = console.file
     assert isinstance(out, io.StringIO)
-    Stdout.write("".join(line.rstrip(" ") + "\n" for line in out.getvalue().splitlines()))
+    current().stdout.write("".join(line.rstrip(" ") + "\n" for line in out.getvalue().splitlines()))
 
 
 def _table(columns: list[tuple[str, int, bool]]) -> Any:
@@ -312,17 +312,17 @@ def listing(
         return
     for item in items:
         if fmt == "ids":
-            Stdout.write((id_of(item) if callable(id_of) else text(item, id_of)) + "\n")
+            current().stdout.write((id_of(item) if callable(id_of) else text(item, id_of)) + "\n")
         else:
             write_json(item)
-        if Stdout.closed:
+        if current().stdout.closed:
             return
 
 
 def write_item(obj: Mapping[str, Any], fmt: str, id_field: str) -> None:
     """One event or run on a line of its own: its ID (ids), else the object as compact JSON."""
     if fmt == "ids":
-        Stdout.write(text(obj, id_field) + "\n")
+        current().stdout.write(text(obj, id_field) + "\n")
     else:
         write_json(obj)
 

@@ -88,13 +88,17 @@ class Connection:
     verbose: bool = False
 
     def config(self) -> APIConfig:
+        from inngest_cli.cli.context import current
         from inngest_cli.config import resolve_api
 
+        run = current()
         return resolve_api(
             signing_key=self.signing_key,
             env=self.env,
             dev="1" if self.dev else None,
             api_url=self.api_url,
+            layers=run.layers(),
+            secrets=run.secrets,
         )
 
     def open(self) -> RestAPI:
@@ -104,11 +108,15 @@ class Connection:
 def open_api(config: APIConfig, *, verbose: bool = False) -> RestAPI:
     """A client for ``config`` as the global flags ask: requests traced on stderr with
     --verbose, TLS certificates not verified with --insecure."""
-    from inngest_cli.cli.console import print_warning, settings, stderr_line
+    from inngest_cli.cli.console import print_warning, stderr_line
+    from inngest_cli.cli.context import current
     from inngest_cli.restapi import RestAPI
 
-    trace = stderr_line if verbose or settings.verbose else None
-    return RestAPI(config, trace=trace, verify=not settings.insecure, notice=print_warning)
+    run = current()
+    trace = stderr_line if verbose or run.verbose else None
+    return RestAPI(
+        config, trace=trace, verify=not run.insecure, notice=print_warning, secrets=run.secrets
+    )
 
 
 def output_format(
@@ -116,10 +124,10 @@ def output_format(
 ) -> str:
     """The --output value, checked; by default a table on a terminal, else JSON (NDJSON for a
     stream that never ends)."""
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
 
     if value is None:
-        return "table" if Stdout.isatty() else ("ndjson" if streaming else "json")
+        return "table" if current().stdout.isatty() else ("ndjson" if streaming else "json")
     if value not in allowed:
         raise UsageError(f"--output: {value!r} is not one of {', '.join(allowed)}")
     return value

@@ -65,19 +65,18 @@ def _stdin_is_terminal() -> bool:
 def dry_run(requests: Iterable[tuple[str, str, Any]], fmt: str) -> None:
     """The requests, one per line: `METHOD URL` (+ the JSON body) on a terminal's table output,
     else one JSON object per request (`{"method", "url", "body"}`)."""
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.render import json_line
-    from inngest_cli.redact import redact
-
+    redact = current().secrets.redact
     for method, url, body in requests:
         if fmt == "table":
             line = f"{method} {redact(url)}"
-            Stdout.write(line + "\n" + (json_line(body) if body is not None else ""))
+            current().stdout.write(line + "\n" + (json_line(body) if body is not None else ""))
         else:
             request: dict[str, Any] = {"method": method, "url": redact(url)}
             if body is not None:
                 request["body"] = body
-            Stdout.write(json_line(request))
+            current().stdout.write(json_line(request))
 
 
 def parse_time_flag(value: str, flag: str, now: int) -> int:

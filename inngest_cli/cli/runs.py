@@ -106,7 +106,7 @@ def _show_cancelled(results: Iterable[dict[str, Any]], fmt: str) -> list[dict[st
     (table, json); the results."""
     from inngest_cli.cancelruns import CANCELLED
     from inngest_cli.cli import render, runops
-    from inngest_cli.cli.console import Stdout
+    from inngest_cli.cli.context import current
 
     done: list[dict[str, Any]] = []
     for result in results:
@@ -114,7 +114,7 @@ def _show_cancelled(results: Iterable[dict[str, Any]], fmt: str) -> list[dict[st
         if fmt == "ndjson":
             render.write_json(result)
         elif fmt == "ids" and result["result"] == CANCELLED:
-            Stdout.write(result["run_id"] + "\n")
+            current().stdout.write(result["run_id"] + "\n")
     if fmt == "table":
         runops.cancel_table(done)
     elif fmt == "json":

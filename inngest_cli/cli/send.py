@@ -341,12 +341,12 @@ def send(
         bool, typer.Option("--no-progress", help="No progress display.", rich_help_panel=_OUT)
     ] = False,
 ) -> int:
-    from inngest_cli.cli.console import settings
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.send_run import run
     from inngest_cli.sendjob import SendJob, parse_rate, split_targets
 
-    settings.quiet = settings.quiet or quiet
-    settings.verbose = settings.verbose or verbose
+    current().set_global("quiet", quiet)
+    current().set_global("verbose", verbose)
     items, paths = split_targets(targets or [], files or [])
     job = SendJob(
         items=items,

@@ -32,6 +32,7 @@ def run(job: SendJob) -> int:
     """The whole `send`: plan the job, look up the connection, open the inputs, then send them
     (or, on a dry run, print the requests it would make) and render the outcome; the exit code.
     Usage errors come before any input is read; the connection's before anything is opened."""
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.sendwait import waiter_for
     from inngest_cli.config import resolve_event_api
     from inngest_cli.sendjob import Stdin, plan
@@ -42,6 +43,8 @@ def run(job: SendJob) -> int:
         env=job.env,
         dev="1" if job.dev else None,
         event_api_url=job.event_api_url,
+        layers=current().layers(),
+        secrets=current().secrets,
     )
     waiter = waiter_for(
         job.wait,
@@ -275,8 +278,8 @@ def dry_run(
     import orjson
 
     from inngest_cli.batching import encode_batch, pack
-    from inngest_cli.cli.console import Stdout, settings
     from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.output import FailureReport, summary
     from inngest_cli.ids import SEED_HEADER, IdSeed
     from inngest_cli.payload import Failure
@@ -289,7 +292,7 @@ def dry_run(
     number = 0
     as_json = fmt in ("json", "ndjson")
     if fmt == "json":
-        Stdout.write('{"requests":[')
+        current().stdout.write('{"requests":[')
     for items in pack(stream, limits):
         for failure in (item for item in items if isinstance(item, Failure)):
             stats.failed += 1
@@ -316,7 +319,7 @@ def dry_run(
                 "first": {"source": first.source, "line": first.line or None},
                 "last": {"source": last.source, "line": last.line or None},
             }
-            if settings.verbose:
+            if current().verbose:
                 plan["url"] = f"{config.origin}/e/{mask(config.event_key)}"
                 plan["headers"] = {"Content-Type": "application/json",
                                    SEED_HEADER: IdSeed.generate().header()}
@@ -324,20 +327,21 @@ def dry_run(
                     plan["headers"]["x-inngest-env"] = config.env
                 plan["body"] = orjson.Fragment(body)
             text = orjson.dumps(plan).decode()
-            Stdout.write(("," if number > 1 else "") + text if fmt == "json" else text + "\n")
+            out = current().stdout
+            out.write(("," if number > 1 else "") + text if fmt == "json" else text + "\n")
             continue
         count = f"{len(batch)} event{'' if len(batch) == 1 else 's'}"
-        Stdout.write(f"request {number}: {count}, {size_text(len(body))} ({where})\n")
-        if settings.verbose:
+        current().stdout.write(f"request {number}: {count}, {size_text(len(body))} ({where})\n")
+        if current().verbose:
             url = f"{config.origin}/e/{mask(config.event_key)}"
-            Stdout.write(
+            current().stdout.write(
                 f"  POST {url}\n  Content-Type: application/json\n"
                 f"  {SEED_HEADER}: {IdSeed.generate().header()}\n"
                 + (f"  x-inngest-env: {config.env}\n" if config.env else "")
                 + f"  {body.decode()}\n"
             )
     if fmt == "json":
-        Stdout.write(f'],"valid":{stats.sent},"invalid":{stats.failed}}}\n')
+        current().stdout.write(f'],"valid":{stats.sent},"invalid":{stats.failed}}}\n')
     note(summary(stats, dry_run=True))
     return int(
         ExitCode.OK
@@ -353,8 +357,9 @@ def send(
 ) -> int:
     """Send what ``opened`` holds, as ``plan`` says, and render the outcome. ``collect``: each
     accepted event is also given to it (`send --wait`)."""
-    from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
     from inngest_cli.cli.console import info as note
+    from inngest_cli.cli.console import print_warning, stderr_line
+    from inngest_cli.cli.context import current
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.errors import LocalWriteError
@@ -370,9 +375,9 @@ def send(
     progress = None
     # The display is on stderr and never captures stdout; when stdout is the same terminal and
     # results stream to it (not a table at the end), the results are the progress.
-    streams_to_terminal = Stdout.isatty() and output_format != "table"
+    streams_to_terminal = current().stdout.isatty() and output_format != "table"
     if (
-        not (job.no_progress or settings.quiet or settings.verbose)
+        not (job.no_progress or current().quiet or current().verbose)
         and sys.stderr.isatty()
         and not streams_to_terminal
     ):
@@ -383,7 +388,7 @@ def send(
         if progress is not None:
             progress.update(stats)
 
-    trace = stderr_line if settings.verbose else None
+    trace = stderr_line if current().verbose else None
     options = SendOptions(
         concurrency=job.concurrency,
         retries=job.retries,
@@ -445,8 +450,9 @@ def send(
         timeout=job.timeout,
         connections=job.concurrency,
         trace=trace,
-        verify=not settings.insecure,
+        verify=not current().insecure,
         notice=print_warning,
+        secrets=current().secrets,
     ) as api:
         sender = Sender(
             api,

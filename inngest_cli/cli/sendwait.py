@@ -61,9 +61,14 @@ def rest_config(
     """The REST API to read runs from. In dev mode, unless INNGEST_API_BASE_URL or
     INNGEST_BASE_URL say otherwise, that is where the events went: a Dev Server (or `serve`)
     answers both on one port."""
+    from inngest_cli.cli.context import current
     from inngest_cli.config import CLOUD_API, DEFAULT, resolve_api
 
-    config = resolve_api(signing_key=signing_key, env=env, dev="1" if dev else None)
+    run = current()
+    config = resolve_api(
+        signing_key=signing_key, env=env, dev="1" if dev else None,
+        layers=run.layers(), secrets=run.secrets,
+    )
     if config.dev and config.sources.get("origin") in (DEFAULT, config.sources.get("dev")):
         config = replace(config, origin=event_config.origin)
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:

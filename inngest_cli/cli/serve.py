@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from inngest_cli.cli.console import Stdout, print_warning, settings, stderr_line
+from inngest_cli.cli.console import print_warning, stderr_line
+from inngest_cli.cli.context import current
 from inngest_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -61,13 +62,15 @@ def serve(
         serve_until_signalled,
     )
 
-    found = resolve_serve_keys(event_key, signing_key)  # flags, else INNGEST_* (masked from here)
+    run = current()
+    # flags, else INNGEST_* (masked from here)
+    found = resolve_serve_keys(event_key, signing_key, environ=run.environ, secrets=run.secrets)
     keys, signing_key = found.event_keys, found.signing_key
     _check_env_signing_keys(found)
     create_db_dir = db is None  # our own data directory may be created; a typed path not
     if db is None:
         db = str(default_db_path())
-    quiet = quiet or settings.quiet  # `inngest-cli -q serve` too
+    quiet = quiet or current().quiet  # `inngest-cli -q serve` too
     config = ServerConfig(db=db, host=host, port=port, event_keys=keys, signing_key=signing_key,
                           signing_key_fallback=found.signing_key_fallback,
                           log=stderr_line, quiet=quiet, create_db_dir=create_db_dir)
@@ -80,7 +83,7 @@ def serve(
                       "set INNGEST_SIGNING_KEY (or --signing-key) to protect it")
 
     def ready() -> None:  # the URL is data (stdout, for scripts); the rest diagnostics (stderr)
-        Stdout.write(local_url(server) + "\n")
+        current().stdout.write(local_url(server) + "\n")
         if not quiet:
             stderr_line(describe(server))
 

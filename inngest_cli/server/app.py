@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 from inngest_cli import __version__
 from inngest_cli.errors import InngestCLIError, UsageError
 from inngest_cli.jsontext import go_json
-from inngest_cli.redact import mask, redact
+from inngest_cli.redact import Secrets, mask
 from inngest_cli.server import rest
 from inngest_cli.server.http import HTTPServer, Limits, Request, Response
 from inngest_cli.server.ingest import IdAllocator
@@ -108,6 +108,10 @@ class App:
         self.auth = (rest.SigningKeyAuth(config.signing_key, *fallbacks)
                      if config.signing_key else None)
         self.kind = "cloud" if (config.event_keys or config.signing_key) else "dev"
+        # the server's own keys, masked wherever a request's text is logged
+        self.secrets = Secrets(
+            (*config.event_keys, config.signing_key, config.signing_key_fallback)
+        )
         self.base_headers: tuple[tuple[str, str], ...] = (("Server", f"inngest-cli/{__version__}"),
                              ("X-Inngest-Server-Kind", self.kind))
         self._log = _LogWriter(config.log) if config.log else None
@@ -159,7 +163,7 @@ class App:
             shown = "/e/" + mask(unquote(path[3:]))
         else:
             shown = path + (f"?{query}" if query else "")
-        shown = _printable(redact(shown))  # keys elsewhere (//e/KEY, a registered key)
+        shown = _printable(self.secrets.redact(shown))  # keys elsewhere (//e/KEY, a registered key)
         self._log.write(f"{method} {shown} {response.status}{response.note} {elapsed_ms:.1f}ms")
 
     def log_error(self, text: str) -> None:
