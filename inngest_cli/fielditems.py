@@ -11,10 +11,10 @@ Paths start at `data` or `user`; intermediate objects are created as needed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from inngest_cli.errors import UsageError
@@ -26,8 +26,7 @@ FILE_PREFIX = "@"
 ROOTS = ("data", "user")
 
 
-@dataclass(frozen=True)
-class FieldItem:
+class FieldItem(msgspec.Struct, frozen=True):
     token: str
     path: tuple[str, ...]
     value: Any

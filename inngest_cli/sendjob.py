@@ -16,9 +16,10 @@ import os
 import stat
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 from inngest_cli.errors import UsageError
 
@@ -31,8 +32,7 @@ RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 DEFAULT_LINGER = 0.2  # seconds; the --linger default
 
 
-@dataclass(frozen=True)
-class SendJob:
+class SendJob(msgspec.Struct, frozen=True):
     """Every option of `send` (bar --quiet/--verbose, which are the process's output settings),
     parsed: ``items`` are the field items (``data.k=v``) and ``paths`` the input files, both in
     the order given (positional arguments first, then --file), ``rate`` is in events per
@@ -121,8 +121,7 @@ def parse_rate(text: str) -> float:
     return value / RATE_UNITS.get(unit or "s", 1.0)
 
 
-@dataclass(frozen=True)
-class Stdin:
+class Stdin(msgspec.Struct, frozen=True):
     """What the process's stdin is, as far as planning cares: whether it holds input (a pipe,
     a socket or a redirected file; not a terminal, /dev/null or a closed stdin), and whether it
     is a regular file (read again from its start by a rerun, so a checkpoint can resume it)."""
@@ -140,8 +139,7 @@ class Stdin:
         return cls(has_input=regular or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode), regular=regular)
 
 
-@dataclass(frozen=True)
-class SendPlan:
+class SendPlan(msgspec.Struct, frozen=True):
     """What a job does. ``paths``: the inputs read in "files" mode (``-`` is stdin, also when
     it is read unasked); ``checkpoint``: the file recording progress (never on a dry run), keyed
     on ``checkpoint_sources``; ``linger``: how long an event waits for others to share its

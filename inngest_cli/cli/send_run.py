@@ -9,9 +9,10 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+import msgspec
 
 from inngest_cli.errors import ExitCode, InngestCLIError, InputError, Interrupted, UsageError
 
@@ -65,8 +66,7 @@ def run(job: SendJob) -> int:
     return code if waiter is None else waiter.finish(code)
 
 
-@dataclass
-class Opened:
+class Opened(msgspec.Struct):
     """A plan's inputs, open (closed by the ExitStack they were opened on): the events to send,
     the request limits (a checkpoint may have lowered them), what stops the reading, and the
     checkpoint, --failed-out file and followed file when the plan has them."""
