@@ -115,8 +115,7 @@ class Checkpoint:
         def corrupt(what: str) -> UsageError:
             return UsageError(
                 f"--checkpoint: {path} is not a valid inngest-cli checkpoint ({what})",
-                hint="if it was a run of this input, the events it settled would be sent again "
-                "without it; delete it only to start over",
+                hint="deleting it would send again the events it settled; do so only to start over",
             )
 
         try:

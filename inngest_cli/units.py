@@ -38,3 +38,26 @@ def fit(text: str, width: int = WIDTH, indent: str = "  ") -> str:
         return text
     return "\n".join(textwrap.wrap(text, width, subsequent_indent=indent,
                                    break_long_words=False, break_on_hyphens=False))
+
+
+def labelled(label: str, text: str, width: int = WIDTH) -> str:
+    """``label text`` (e.g. `hint: ...`) broken at spaces into lines of at most ``width``
+    columns, the later lines indented to align under the text after the label. A word longer
+    than a line is never broken: it stays whole on a line of its own (the first one still
+    follows the label). Text that fits, and text without spaces, is returned as it came."""
+    head = f"{label} "
+    if len(head) + len(text) <= width:
+        return head + text
+    indent = " " * len(head)
+    lines: list[str] = []
+    line = head
+    for word in text.split():
+        if line in (head, indent):  # nothing on this line yet: the word goes here, whole
+            line += word
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = indent + word
+    lines.append(line)
+    return "\n".join(lines)

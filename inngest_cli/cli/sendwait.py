@@ -69,8 +69,8 @@ def rest_config(
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:
         raise UsageError(
             "--wait reads runs through the REST API, which needs a signing key",
-            hint="set INNGEST_SIGNING_KEY or pass --signing-key (the signing key of the "
-            "environment the events go to)",
+            hint="set INNGEST_SIGNING_KEY or pass --signing-key (of the environment the events "
+            "go to)",
         )
     return config
 
