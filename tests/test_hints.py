@@ -8,8 +8,8 @@ from __future__ import annotations
 import ast
 import io
 from collections.abc import Iterator
-from itertools import product
 from contextlib import redirect_stderr
+from itertools import product
 from pathlib import Path
 
 import pytest
@@ -90,9 +90,9 @@ def _hint_expressions(tree: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
                     yield node.args[index], owner
             elif isinstance(node, ast.Assign) and any(_is_hint_target(t) for t in node.targets):
                 yield node.value, owner
-            elif (isinstance(node, ast.Return) and isinstance(owner, ast.FunctionDef)
-                  and owner.name.endswith("hint")):
-                yield node.value, owner  # type: ignore[misc]
+            elif (isinstance(node, ast.Return) and node.value is not None
+                  and isinstance(owner, ast.FunctionDef) and owner.name.endswith("hint")):
+                yield node.value, owner
 
 
 def _own_nodes(owner: ast.AST) -> Iterator[ast.AST]:

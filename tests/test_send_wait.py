@@ -84,7 +84,7 @@ def test_mixed_outcomes_and_timeout(runs: FaultServer) -> None:
     assert err.endswith(
         "error: 3 of 5 events did not complete: 1 failed, 1 still running after 1.5 s, "
         "1 started no run\n"
-        "hint: is a function triggered by these events deployed and synced to this environment?\n"
+        "hint: is a function triggered by these events synced to this environment?\n"
     )
 
 
@@ -137,8 +137,7 @@ def test_wait_against_cloud_needs_a_signing_key_before_sending() -> None:
     assert result.returncode == 2
     assert result.stderr == (
         "error: --wait reads runs through the REST API, which needs a signing key\n"
-        "hint: set INNGEST_SIGNING_KEY or pass --signing-key (the signing key of the environment "
-        "the events go to)\n"
+        "hint: set INNGEST_SIGNING_KEY or --signing-key (the events' environment's key)\n"
     )
 
 

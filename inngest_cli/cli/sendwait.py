@@ -69,8 +69,7 @@ def rest_config(
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:
         raise UsageError(
             "--wait reads runs through the REST API, which needs a signing key",
-            hint="set INNGEST_SIGNING_KEY or pass --signing-key (of the environment the events "
-            "go to)",
+            hint="set INNGEST_SIGNING_KEY or --signing-key (the events' environment's key)",
         )
     return config
 
@@ -168,7 +167,7 @@ def _problem(waits: list[EventWait], timeout: float) -> tuple[str, str | None] |
     message = f"{bad} of {len(waits)} events did not complete: {', '.join(parts)}"
     hint = None
     if counts[Outcome.NO_RUNS]:
-        hint = "is a function triggered by these events deployed and synced to this environment?"
+        hint = "is a function triggered by these events synced to this environment?"
     elif counts[Outcome.NOT_FOUND]:
         hint = (
             "is the REST API (INNGEST_API_BASE_URL, --env, INNGEST_SIGNING_KEY) "
