@@ -194,9 +194,9 @@ def test_a_failed_input_line_wraps_its_hint_once(tmp_path: Path) -> None:
     result = run_cli("send", "--dev", "--dry-run", "--max-event-bytes", "50", str(path))
     assert result.returncode == 1
     assert result.stderr == (
-        f"error: {path}:1: event is 131 bytes, over the max event size of 50 bytes\n"
+        f"error: {path}:1: event is 128 bytes, over the max event size of 50 bytes\n"
         "hint: the limit is 3 MiB on self-hosted servers and paid Cloud plans, 256 KiB on\n"
         "      Cloud's free plan (--max-event-bytes)\n"
-        f"error: {path}:2: event is 131 bytes, over the max event size of 50 bytes\n"
+        f"error: {path}:2: event is 128 bytes, over the max event size of 50 bytes\n"
         "dry run: 0 events valid in 0 requests, 2 invalid; nothing was sent\n"
     )
