@@ -61,3 +61,29 @@ def labelled(label: str, text: str, width: int = WIDTH) -> str:
             line = indent + word
     lines.append(line)
     return "\n".join(lines)
+
+
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: East Asian wide and fullwidth characters take
+    two, combining marks none, the others one."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in text
+    )
+
+
+def cut(text: str, width: int = WIDTH) -> str:
+    """``text`` if it fits ``width`` columns, else as much of it as fits with `…` at the end."""
+    if columns(text) <= width:
+        return text
+    taken, used = [], 1  # the ellipsis takes one column
+    for char in text:
+        used += columns(char)
+        if used > width:
+            break
+        taken.append(char)
+    return "".join(taken) + "…"
