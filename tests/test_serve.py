@@ -523,6 +523,19 @@ def _stop(server: ServeProcess, sig: int) -> str:
     return err
 
 
+def test_stdout_holds_the_url_alone_and_both_diagnostics_go_to_stderr(serve_factory: Any) -> None:
+    """The URL is data (stdout, read by start_serve); "listening" and "stopped" are for people,
+    on one stream (stderr), so a script reading stdout sees the URL and nothing else."""
+    server = serve_factory()
+    server.proc.send_signal(signal.SIGINT)
+    out, err = server.proc.communicate(timeout=10)
+    assert server.proc.returncode == 0, err
+    assert out == ""  # nothing after the URL line
+    lines = err.splitlines()
+    assert lines[0].startswith(f"inngest-cli serve: listening on {server.url} (db: ")
+    assert lines[-1] == "inngest-cli serve: stopped"
+
+
 def test_quiet_memory_db(serve_factory: Any) -> None:
     server = serve_factory("--quiet", db=":memory:")
     with httpx.Client(base_url=server.url, timeout=30) as http:
