@@ -241,7 +241,7 @@ class Checkpoint:
     def _mismatch(self, what: str) -> UsageError:
         return UsageError(
             f"--checkpoint: {self.path} was written for a different input: {what}",
-            hint="resume with the same input, or delete the checkpoint to send this one as new",
+            hint="resume with the same input, or delete the checkpoint to send this one anew",
         )
 
     def attach_failed_out(self, path: Path, handle: IO[bytes]) -> None:

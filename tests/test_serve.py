@@ -525,7 +525,8 @@ def _stop(server: ServeProcess, sig: int) -> str:
 
 def test_stdout_holds_the_url_alone_and_both_diagnostics_go_to_stderr(serve_factory: Any) -> None:
     """The URL is data (stdout, read by start_serve); "listening" and "stopped" are for people,
-    on one stream (stderr), so a script reading stdout sees the URL and nothing else."""
+    on one stream (stderr), so a script reading stdout sees the URL and nothing else. The
+    listening line comes before the URL: a script that stops serve at once still gets it."""
     server = serve_factory()
     server.proc.send_signal(signal.SIGINT)
     out, err = server.proc.communicate(timeout=10)
