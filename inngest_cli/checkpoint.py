@@ -115,7 +115,7 @@ class Checkpoint:
         def corrupt(what: str) -> UsageError:
             return UsageError(
                 f"--checkpoint: {path} is not a valid inngest-cli checkpoint ({what})",
-                hint="deleting it would send again the events it settled; do so only to start over",
+                hint="a rerun without it resends what it settled; delete it only to start over",
             )
 
         try:

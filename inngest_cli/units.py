@@ -46,19 +46,20 @@ def labelled(label: str, text: str, width: int = WIDTH) -> str:
     than a line is never broken: it stays whole on a line of its own (the first one still
     follows the label). Text that fits, and text without spaces, is returned as it came."""
     head = f"{label} "
-    if len(head) + len(text) <= width:
+    if columns(head + text) <= width:
         return head + text
     indent = " " * len(head)
     lines: list[str] = []
-    line = head
+    line, used = head, len(head)
     for word in text.split():
+        size = columns(word)
         if line in (head, indent):  # nothing on this line yet: the word goes here, whole
-            line += word
-        elif len(line) + 1 + len(word) <= width:
-            line += " " + word
+            line, used = line + word, used + size
+        elif used + 1 + size <= width:
+            line, used = f"{line} {word}", used + 1 + size
         else:
             lines.append(line)
-            line = indent + word
+            line, used = indent + word, len(indent) + size
     lines.append(line)
     return "\n".join(lines)
 

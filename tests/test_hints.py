@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from inngest_cli.cli.console import print_error
-from inngest_cli.units import WIDTH, labelled
+from inngest_cli.units import WIDTH, columns, labelled
 from tests.conftest import run_cli
 
 PACKAGE = Path(__file__).resolve().parent.parent / "inngest_cli"
@@ -147,7 +147,7 @@ def test_every_hint_renders_within_80_columns(module: str, hint: str) -> None:
     assert all(line.startswith(" " * 6) and line[6] != " " for line in lines[1:])
     assert " ".join(line.strip() for line in lines).removeprefix("hint: ") == " ".join(hint.split())
     for line in lines:
-        assert len(line) <= WIDTH, f"{module}: {line!r}"
+        assert columns(line) <= WIDTH, f"{module}: {line!r}"
 
 
 def test_a_hint_that_fits_is_printed_as_it_is() -> None:
@@ -176,6 +176,17 @@ def test_a_word_longer_than_a_line_stays_whole_on_a_line_of_its_own() -> None:
     assert labelled("hint:", f"open {url} to see it") == f"hint: open\n      {url}\n      to see it"
     assert labelled("hint:", f"{url} first") == f"hint: {url}\n      first"  # not a bare label
     assert labelled("hint:", url) == f"hint: {url}"
+
+
+def test_wide_characters_count_as_two_columns() -> None:
+    """A path in Japanese is as wide on screen as twice its characters."""
+    hint = "rerun the same command to resume from /srv/データ/送信/チェックポイント.ck now"
+    assert (len("hint: " + hint), columns("hint: " + hint)) == (71, 84)  # fits by characters only
+    assert labelled("hint:", hint) == (
+        "hint: rerun the same command to resume from /srv/データ/送信/チェックポイント.ck\n"
+        "      now"
+    )
+    assert all(columns(line) <= WIDTH for line in labelled("hint:", hint).splitlines())
 
 
 def test_the_error_line_is_never_wrapped() -> None:

@@ -169,7 +169,8 @@ def test_wait_against_cloud_needs_a_signing_key_before_sending() -> None:
     assert result.returncode == 2
     assert result.stderr == (
         "error: --wait reads runs through the REST API, which needs a signing key\n"
-        "hint: set INNGEST_SIGNING_KEY or --signing-key (the events' environment's key)\n"
+        "hint: set INNGEST_SIGNING_KEY or --signing-key (the key of the events'\n"
+        "      environment)\n"
     )
 
 

@@ -69,7 +69,7 @@ def rest_config(
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:
         raise UsageError(
             "--wait reads runs through the REST API, which needs a signing key",
-            hint="set INNGEST_SIGNING_KEY or --signing-key (the events' environment's key)",
+            hint="set INNGEST_SIGNING_KEY or --signing-key (the key of the events' environment)",
         )
     return config
 
