@@ -12,8 +12,19 @@ _inngest_cli_files() {
     COMPREPLY=($(compgen "$1" -- "$cur"))
 }
 
+# profile names, one a line, matched against the word as typed (without its quotes and
+# backslashes). A name with a space stays one word: escaped (local\ dev), or as it is
+# after an opening quote, which readline then closes.
 _inngest_cli_profiles() {
-    command inngest-cli completions --profile-names 2>/dev/null
+    local name quoted typed=${cur//\\/}
+    typed=${typed#[\"\']}
+    COMPREPLY=()
+    while IFS= read -r name; do
+        [[ $name == "$typed"* ]] || continue
+        quoted=$name
+        [[ $cur == [\"\']* ]] || printf -v quoted %q "$name"
+        COMPREPLY+=("$quoted")
+    done < <(command inngest-cli completions --profile-names 2>/dev/null)
 }
 
 _inngest_cli() {
@@ -40,7 +51,7 @@ _inngest_cli() {
     elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then opt=${COMP_WORDS[COMP_CWORD-2]}
     fi
     case "$path:$opt" in
-        ':--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        ':--profile') _inngest_cli_profiles; return ;;
         'send:--file'|'send:-f') _inngest_cli_files -f; return ;;
         'send:--format') _inngest_cli_words 'auto ndjson json'; return ;;
         'send:--on-error') _inngest_cli_words 'continue stop'; return ;;
@@ -48,39 +59,39 @@ _inngest_cli() {
         'send:--follow'|'send:-F') _inngest_cli_files -f; return ;;
         'send:--checkpoint') _inngest_cli_files -f; return ;;
         'send:--output'|'send:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'send:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'send:--profile') _inngest_cli_profiles; return ;;
         'serve:--db') _inngest_cli_files -f; return ;;
-        'serve:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'events:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'serve:--profile') _inngest_cli_profiles; return ;;
+        'events:--profile') _inngest_cli_profiles; return ;;
         'events list:--output'|'events list:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'events list:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'events list:--profile') _inngest_cli_profiles; return ;;
         'events get:--output'|'events get:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'events get:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'events get:--profile') _inngest_cli_profiles; return ;;
         'events runs:--output'|'events runs:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'events runs:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'events tail:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'runs:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'events runs:--profile') _inngest_cli_profiles; return ;;
+        'events tail:--profile') _inngest_cli_profiles; return ;;
+        'runs:--profile') _inngest_cli_profiles; return ;;
         'runs get:--output'|'runs get:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'runs get:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'runs get:--profile') _inngest_cli_profiles; return ;;
         'runs cancel:--output'|'runs cancel:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'runs cancel:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'runs cancel:--profile') _inngest_cli_profiles; return ;;
         'runs jobs:--output'|'runs jobs:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'runs jobs:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'functions:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'runs jobs:--profile') _inngest_cli_profiles; return ;;
+        'functions:--profile') _inngest_cli_profiles; return ;;
         'functions list:--output'|'functions list:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'functions list:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'cancellations:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'functions list:--profile') _inngest_cli_profiles; return ;;
+        'cancellations:--profile') _inngest_cli_profiles; return ;;
         'cancellations create:--output'|'cancellations create:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'cancellations create:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'cancellations create:--profile') _inngest_cli_profiles; return ;;
         'cancellations list:--output'|'cancellations list:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'cancellations list:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'cancellations list:--profile') _inngest_cli_profiles; return ;;
         'cancellations delete:--output'|'cancellations delete:-o') _inngest_cli_words 'table json ndjson ids'; return ;;
-        'cancellations delete:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'config:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'cancellations delete:--profile') _inngest_cli_profiles; return ;;
+        'config:--profile') _inngest_cli_profiles; return ;;
         'config show:--output'|'config show:-o') _inngest_cli_words 'table json'; return ;;
-        'config show:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'config path:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
-        'completions:--profile') _inngest_cli_words "$(_inngest_cli_profiles)"; return ;;
+        'config show:--profile') _inngest_cli_profiles; return ;;
+        'config path:--profile') _inngest_cli_profiles; return ;;
+        'completions:--profile') _inngest_cli_profiles; return ;;
         'send:--name'|'send:-n'|'send:--data'|'send:-d'|'send:--id'|'send:--ts'|'send:--v'|'send:--user'|'send:--id-field'|'send:--ts-field'|'send:--max-request-bytes'|'send:--max-batch'|'send:--max-event-bytes'|'send:--concurrency'|'send:-c'|'send:--retries'|'send:--timeout'|'send:--linger'|'send:--rate'|'send:--wait-timeout'|'send:--signing-key'|'send:--event-key'|'send:--env'|'send:--event-api-url'|'serve:--host'|'serve:--port'|'serve:-p'|'serve:--event-key'|'serve:--signing-key'|'events list:--name'|'events list:-n'|'events list:--since'|'events list:--until'|'events list:--limit'|'events list:-l'|'events list:--api-url'|'events list:--signing-key'|'events list:--env'|'events get:--wait'|'events get:--api-url'|'events get:--signing-key'|'events get:--env'|'events runs:--api-url'|'events runs:--signing-key'|'events runs:--env'|'events tail:--name'|'events tail:-n'|'events tail:--interval'|'events tail:--output'|'events tail:-o'|'events tail:--api-url'|'events tail:--signing-key'|'events tail:--env'|'runs get:--api-url'|'runs get:--signing-key'|'runs get:--env'|'runs cancel:--api-url'|'runs cancel:--signing-key'|'runs cancel:--env'|'runs jobs:--api-url'|'runs jobs:--signing-key'|'runs jobs:--env'|'functions list:--app'|'functions list:--api-url'|'functions list:--signing-key'|'functions list:--env'|'cancellations create:--app'|'cancellations create:--function'|'cancellations create:--started-after'|'cancellations create:--started-before'|'cancellations create:--if'|'cancellations create:--api-url'|'cancellations create:--signing-key'|'cancellations create:--env'|'cancellations list:--api-url'|'cancellations list:--signing-key'|'cancellations list:--env'|'cancellations delete:--api-url'|'cancellations delete:--signing-key'|'cancellations delete:--env') return ;;
     esac
     if [[ $cur == -* ]]; then

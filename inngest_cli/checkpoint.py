@@ -115,8 +115,7 @@ class Checkpoint:
         def corrupt(what: str) -> UsageError:
             return UsageError(
                 f"--checkpoint: {path} is not a valid inngest-cli checkpoint ({what})",
-                hint="if it was a run of this input, the events it settled would be sent again "
-                "without it; delete it only to start over",
+                hint="a rerun without it resends what it settled; delete it only to start over",
             )
 
         try:
@@ -242,7 +241,7 @@ class Checkpoint:
     def _mismatch(self, what: str) -> UsageError:
         return UsageError(
             f"--checkpoint: {self.path} was written for a different input: {what}",
-            hint="resume with the same input, or delete the checkpoint to send this one as new",
+            hint="resume with the same input, or delete the checkpoint to send this one anew",
         )
 
     def attach_failed_out(self, path: Path, handle: IO[bytes]) -> None:

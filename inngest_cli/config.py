@@ -270,8 +270,7 @@ def resolve_event_api(
         elif require_key:
             raise UsageError(
                 "no event key: set INNGEST_EVENT_KEY or pass --event-key",
-                hint="for a local Dev Server or `inngest-cli serve`, "
-                "pass --dev (or set INNGEST_DEV=1)",
+                hint="for a local Dev Server or `inngest-cli serve`, pass --dev or INNGEST_DEV=1",
             )
         else:
             key_source = DEFAULT

@@ -228,7 +228,7 @@ def transport_failure(name: str, detail: str, url: str) -> str:
 def unreachable_hint(reason: str) -> str | None:
     """The hint for a failure that `transport_failure` blamed on a proxy, else None."""
     if reason.startswith("cannot reach the proxy "):
-        return "is the proxy running? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY"
+        return "is the proxy up? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY"
     return None
 
 
@@ -259,7 +259,7 @@ def _proxy_problem(origin: str, error: Exception) -> UsageError:
     if urlsplit(proxy.url).scheme.lower().startswith("socks"):
         return UsageError(
             f"{where}: SOCKS proxies need the socksio package, which is not installed",
-            hint="pip install socksio (or 'httpx[socks]'), or use an http:// or https:// proxy",
+            hint="pip install socksio, or use an http:// or https:// proxy",
         )
     return UsageError(
         f"{where}: not a proxy URL inngest-cli can use",

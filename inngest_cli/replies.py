@@ -73,8 +73,7 @@ def classify(status: int, content: bytes, headers: Mapping[str, str], secrets: S
             status,
             [],
             f"HTTP 200 but not an Event API reply: {start!r}",
-            hint="check the Event API URL (--event-api-url, INNGEST_DEV): is an Inngest "
-            "server listening there?",
+            hint="is an Inngest server at the Event API URL (--event-api-url, INNGEST_DEV)?",
         )
     if status in (401, 403):
         return Reply(
@@ -83,8 +82,7 @@ def classify(status: int, content: bytes, headers: Mapping[str, str], secrets: S
             [],
             error or start or "unauthorized",
             auth=True,
-            hint="check INNGEST_EVENT_KEY / --event-key: it must be an event key of this "
-            "Inngest environment",
+            hint="INNGEST_EVENT_KEY / --event-key must be an event key of this environment",
         )
     if status == 413:
         return Reply(Outcome.TOO_LARGE, status, [], error or "request too large")

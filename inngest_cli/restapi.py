@@ -400,8 +400,8 @@ class RestAPI:
         if verdict.auth:
             if self._tokens:
                 hint = (
-                    "check INNGEST_SIGNING_KEY / --signing-key (and --env for a branch "
-                    "environment): it must be a signing key of this environment"
+                    "INNGEST_SIGNING_KEY / --signing-key must be a signing key of this "
+                    "environment (--env for a branch)"
                 )
             else:
                 hint = "set INNGEST_SIGNING_KEY or pass --signing-key"

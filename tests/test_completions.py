@@ -117,7 +117,6 @@ BASH_CASES = [
     ("inngest-cli ''", "send serve completions events runs functions cancellations config"),
     ("inngest-cli se", "send serve"),
     ("inngest-cli --pro", "--profile"),
-    ("inngest-cli --profile ''", "ci staging prod-eu qa local dev"),
     ("inngest-cli --profile q", "qa"),
     ("inngest-cli --profile staging s", "send serve"),
     ("inngest-cli -q send --dry", "--dry-run"),
@@ -132,19 +131,42 @@ BASH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("line", "expected"), BASH_CASES)
-def test_bash_completes(workdir: tuple[Path, dict[str, str]], line: str, expected: str) -> None:
+def bash_complete(workdir: tuple[Path, dict[str, str]], line: str) -> list[str]:
+    """COMPREPLY, one entry a line, for COMP_WORDS=(line): the words as bash hands them to the
+    function, quotes and backslashes included."""
     cwd, env = workdir
     program = (
         f"source {ROOT / 'completions' / FILE_NAMES['bash']}\n"
         f"COMP_WORDS=({line}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); _inngest_cli\n"
-        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        'for word in "${COMPREPLY[@]}"; do printf "%s\\n" "$word"; done\n'
     )
     done = subprocess.run(
         ["bash", "--norc", "-c", program], cwd=cwd, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert sorted(done.stdout.split()) == sorted(expected.split())
+    return done.stdout.splitlines()
+
+
+@pytest.mark.parametrize(("line", "expected"), BASH_CASES)
+def test_bash_completes(workdir: tuple[Path, dict[str, str]], line: str, expected: str) -> None:
+    assert sorted(bash_complete(workdir, line)) == sorted(expected.split())
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("inngest-cli --profile ''", ["ci", "staging", "prod-eu", "qa", "local\\ dev"]),
+    ("inngest-cli send --profile lo", ["local\\ dev"]),
+    ("inngest-cli --profile 'local\\ d'", ["local\\ dev"]),  # typed: local\ d
+    ("inngest-cli --profile \"'local d\"", ["local dev"]),  # typed: 'local d (readline closes it)
+    ("inngest-cli --profile '\"lo'", ["local dev"]),  # typed: "lo
+    ("inngest-cli --profile 'local\\ x'", []),
+])
+def test_bash_offers_a_profile_name_with_a_space_as_one_quoted_word(
+    workdir: tuple[Path, dict[str, str]], line: str, expected: list[str]
+) -> None:
+    """Escaped after a bare or escaped prefix, as it is after an opening quote (checked by hand
+    in an interactive bash: `--profile lo<Tab>` gives `local\\ dev`, `'lo<Tab>` gives
+    `'local dev'`)."""
+    assert bash_complete(workdir, line) == expected
 
 
 # --- fish: `complete -C` asks fish what it would offer ----------------------------------------
@@ -182,16 +204,23 @@ def test_fish_completes(
 def zsh_tab(cwd: Path, env: dict[str, str], line: str, expect: list[str]) -> str:
     """Type ``line`` and Tab into an interactive zsh; return its screen output once every string
     in ``expect`` has appeared (or after 20 s)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        ["zsh", "-f", "-i"], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
     setup = (
         f"PS1='> '; fpath=({ROOT / 'completions'} $fpath); autoload -Uz compinit; "
         "compinit -u -D; inngest-cli() { :; }; zstyle ':completion:*' menu no; echo READY\n"
     )
+    return pty_tab(["zsh", "-f", "-i"], setup, cwd, env, line + "\t\t", expect)
+
+
+def pty_tab(
+    argv: list[str], setup: str, cwd: Path, env: dict[str, str], typed: str, expect: list[str]
+) -> str:
+    """Run ``setup`` in an interactive shell on a pseudo-terminal (it ends by printing READY),
+    then type ``typed``; return the screen once every string in ``expect`` is on it (or 20 s)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=env, start_new_session=True
+    )
+    os.close(slave)
     screen = ""
 
     def read_until(needles: list[str], deadline: float) -> None:
@@ -209,7 +238,7 @@ def zsh_tab(cwd: Path, env: dict[str, str], line: str, expect: list[str]) -> str
         os.write(master, setup.encode())
         read_until(["READY\n"], time.monotonic() + 20)
         screen = ""
-        os.write(master, line.encode() + b"\t\t")
+        os.write(master, typed.encode())
         read_until(expect, time.monotonic() + 20)
         return screen
     finally:
@@ -233,6 +262,21 @@ def test_zsh_completes(
     cwd, env = workdir
     screen = zsh_tab(cwd, env, line, expected)
     assert all(word in screen for word in expected), screen
+
+
+@pytest.mark.parametrize(("typed", "completed"), [
+    ("inngest-cli --profile lo", "inngest-cli --profile local\\ dev "),
+    ("inngest-cli send --profile 'lo", "inngest-cli send --profile 'local dev' "),
+])
+def test_bash_inserts_a_profile_name_with_a_space_as_one_word(
+    workdir: tuple[Path, dict[str, str]], typed: str, completed: str
+) -> None:
+    """What an interactive bash (readline) puts on the line at Tab: one word either way."""
+    cwd, env = workdir
+    setup = f"PS1='> '; source {ROOT / 'completions' / FILE_NAMES['bash']}; echo READY\n"
+    screen = pty_tab(["bash", "--norc", "--noprofile", "-i"], setup, cwd, env, typed + "\t",
+                     [completed])
+    assert completed in screen, screen
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -24,7 +24,7 @@ from inngest_cli.errors import ExitCode, UsageError
 from inngest_cli.redact import Secrets
 
 NO_KEY = "no event key: set INNGEST_EVENT_KEY or pass --event-key"
-NO_KEY_HINT = "for a local Dev Server or `inngest-cli serve`, pass --dev (or set INNGEST_DEV=1)"
+NO_KEY_HINT = "for a local Dev Server or `inngest-cli serve`, pass --dev or INNGEST_DEV=1"
 KEY = {"INNGEST_EVENT_KEY": "env-key"}
 
 

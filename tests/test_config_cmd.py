@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from inngest_cli.cli.main import run
+from inngest_cli.units import labelled
 
 from .conftest import run_cli
 
@@ -116,7 +117,8 @@ def test_unknown_profile_is_a_usage_error(
     assert run(["--profile", "prod", "config", "show"]) == 2
     assert capsys.readouterr().err == (
         f"error: --profile: no profile 'prod' in {config_file}; known profiles: local, staging\n"
-        f"hint: add a [profiles.prod] table to {config_file}, or set INNGEST_CLI_CONFIG\n"
+        + labelled("hint:", f"add a [profiles.prod] table to {config_file}, or set "
+                   "INNGEST_CLI_CONFIG") + "\n"  # a long path: wrapped
     )
 
 

@@ -226,7 +226,11 @@ def test_unreachable_server_exits_5(inproc: Any, monkeypatch: pytest.MonkeyPatch
     result = inproc("http://127.0.0.1:9", "events", "list")
     assert result.returncode == 5
     assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9 after 5 retries: ")
-    assert result.stderr.count("\n") == 2  # error + hint
+    assert result.stderr.endswith(
+        "\nhint: is the server running? check --api-url / INNGEST_API_BASE_URL (--dev for a\n"
+        "      local Dev Server)\n"
+    )
+    assert result.stderr.count("\n") == 3  # error + hint on two lines
 
 
 def test_transient_faults_are_retried(run_server: Any) -> None:
@@ -300,8 +304,8 @@ def test_wrong_key_is_exit_3_and_not_shown(run_server: Any) -> None:
     assert result.returncode == 3
     assert KEY not in result.stderr and HASHED not in result.stderr
     assert result.stderr.endswith(
-        "hint: check INNGEST_SIGNING_KEY / --signing-key (and --env for a branch environment): "
-        "it must be a signing key of this environment\n"
+        "hint: INNGEST_SIGNING_KEY / --signing-key must be a signing key of this\n"
+        "      environment (--env for a branch)\n"
     )
 
 

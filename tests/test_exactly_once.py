@@ -18,6 +18,7 @@ import httpx
 import orjson
 import pytest
 
+from inngest_cli.units import labelled
 from tests.conftest import CLI, ndjson_events
 
 
@@ -196,11 +197,11 @@ def test_a_200_whose_ids_do_not_fit_is_unconfirmed_and_resent_under_the_same_see
     first = run(server.url, *args, input=lines)
     assert first.returncode == 1, first.stderr
     usable = {"short": 4, "long": 6, "badids": 0}[fault]
-    assert first.stderr.splitlines()[-2:] == [
+    assert first.stderr.splitlines()[-3:] == [
         f"error: {server.url}/e/****_SET: HTTP 200 but the reply has {usable} usable IDs for 5 "
         "events",
-        "hint: the server may have stored them: rerun with the same --checkpoint to resend "
-        "them under the same IDs",
+        "hint: the server may have stored them: rerun with the same --checkpoint to",
+        "      resend them under the same IDs",
     ]
     assert failed.read_text() == ""
     again = run(server.url, *args, input=lines)
@@ -262,7 +263,7 @@ def test_a_file_rewritten_with_the_same_size_is_refused(fault_server: Any, tmp_p
     assert result.stderr == (
         f"error: --checkpoint: {ck} was written for a different input: its first 10 records "
         f"(up to {path}:10) are not the ones the checkpoint settled\n"
-        "hint: resume with the same input, or delete the checkpoint to send this one as new\n"
+        "hint: resume with the same input, or delete the checkpoint to send this one anew\n"
     )
     assert server.state()["requests"] == 1
 
@@ -349,10 +350,10 @@ def test_a_full_disk_for_failed_out_stops_and_reports_what_was_confirmed(
     assert full.stderr.splitlines()[0] == (
         "error: stdin:31: invalid JSON: invalid literal, expected 'null' (column 1)"
     )
-    assert full.stderr.splitlines()[-2:] == [
-        "error: --failed-out: cannot write /dev/full: No space left on device",
-        f"hint: the {len(printed(full.stdout))} IDs printed are confirmed; free the space and "
-        "rerun the same command to resume",
+    hint = labelled("hint:", f"the {len(printed(full.stdout))} IDs printed are confirmed; free "
+                    "the space and rerun the same command to resume")  # two lines
+    assert full.stderr.splitlines()[-3:] == [
+        "error: --failed-out: cannot write /dev/full: No space left on device", *hint.split("\n")
     ]
     confirmed = printed(full.stdout)
     assert set(range(1, 31)) <= set(confirmed)
@@ -380,7 +381,9 @@ def test_a_checkpoint_that_cannot_be_written_mid_run_stops_the_run(
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 8, err
     lines = err.splitlines()
-    assert lines[-2] == f"error: --checkpoint: cannot write {ck}: No such file or directory"
+    assert lines[-3] == f"error: --checkpoint: cannot write {ck}: No such file or directory"
+    hint = f"the {len(printed(out))} IDs printed are confirmed; free the space and rerun the "
+    assert "\n".join(lines[-2:]) == labelled("hint:", hint + "same command to resume")
     assert "Traceback" not in err
     confirmed = printed(out)
     assert confirmed and stored(server).keys() >= {n - 1 for n in confirmed}

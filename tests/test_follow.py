@@ -18,6 +18,7 @@ import pytest
 from inngest_cli.feed import StopReading
 from inngest_cli.follow import Follower, Position
 from inngest_cli.sources import Stopper
+from inngest_cli.units import labelled
 from tests.conftest import run_cli
 from tests.test_live import LiveSend, stored_seqs, wait_for
 
@@ -89,7 +90,8 @@ def test_restart_with_a_checkpoint_resumes_exactly_once(fault_server: Any, tmp_p
     finally:
         send.kill()
     assert code == 130, err
-    assert err.endswith(f"hint: rerun the same command to resume from {checkpoint}\n")
+    assert err.endswith(labelled("hint:", f"rerun the same command to resume from {checkpoint}")
+                        + "\n")  # wrapped: a long path
 
     append(log, lines(3, 4))  # written while nothing was following
     send = follow(server, log, "--checkpoint", str(checkpoint))

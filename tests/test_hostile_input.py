@@ -570,7 +570,9 @@ def check_report(code: int, stderr: str, failed_out: Path, goods: dict[int, int]
     assert code == 6, stderr[-3000:]
     assert "Traceback" not in stderr
     for text in stderr.splitlines():
-        assert text.startswith(("error: stdin:", "hint: ", "sent ", "warning: ")), text[:300]
+        assert text.startswith(("error: stdin:", "hint: ", " " * 6, "sent ", "warning: ")), (
+            text[:300]  # six spaces: a hint's wrapped line
+        )
     reported = Counter(int(text.split(":")[2]) for text in stderr.splitlines()
                        if text.startswith("error: stdin:"))
     assert all(count == 1 for count in reported.values()), reported

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
+from inngest_cli.units import labelled
 from tests.conftest import CLI, ndjson_events
 
 EVENTS = 1500
@@ -55,7 +56,7 @@ def test_sigint_settles_exits_130_and_resumes_without_duplicates(
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert "error: interrupted: " in err
-    assert f"hint: rerun the same command to resume from {checkpoint}" in err
+    assert labelled("hint:", f"rerun the same command to resume from {checkpoint}") in err
     first = [orjson.loads(line)["line"] for line in out.splitlines()]
     assert 0 < len(first) < EVENTS
 

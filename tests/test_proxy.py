@@ -71,7 +71,7 @@ def test_a_proxy_that_is_down_is_named(serve: ServeProcess) -> None:
         f"error: could not reach the Event API at {serve.url}/e/****_SET after 2 attempts: "
         "cannot reach the proxy http://****@127.0.0.1:9 (from HTTP_PROXY): ConnectError: "
         "[Errno 111] Connection refused (1 event not sent)",
-        "hint: is the proxy running? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY",
+        "hint: is the proxy up? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY",
     ]
     assert "secretpw" not in sent.stderr
     listed = run_cli("runs", "jobs", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "--dev", "--api-url",
@@ -80,7 +80,7 @@ def test_a_proxy_that_is_down_is_named(serve: ServeProcess) -> None:
     assert listed.stderr == (
         f"error: cannot reach {serve.url} after 5 retries: cannot reach the proxy {DOWN} "
         "(from http_proxy): ConnectError: [Errno 111] Connection refused\n"
-        "hint: is the proxy running? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY\n"
+        "hint: is the proxy up? check HTTP_PROXY / HTTPS_PROXY / ALL_PROXY, or NO_PROXY\n"
     )
     assert serve.events() == []
 
@@ -88,7 +88,7 @@ def test_a_proxy_that_is_down_is_named(serve: ServeProcess) -> None:
 SOCKS = (
     "error: ALL_PROXY=socks5://127.0.0.1:1080: SOCKS proxies need the socksio package, which "
     "is not installed\n"
-    "hint: pip install socksio (or 'httpx[socks]'), or use an http:// or https:// proxy\n"
+    "hint: pip install socksio, or use an http:// or https:// proxy\n"
 )
 
 
@@ -114,6 +114,6 @@ def test_an_unknown_proxy_scheme_is_a_configuration_error() -> None:
     assert result.returncode == 2
     assert result.stderr == (
         "error: ALL_PROXY=ftp://127.0.0.1:21: not a proxy URL inngest-cli can use\n"
-        "hint: proxies are http://HOST:PORT, https://HOST:PORT, or socks5://HOST:PORT with "
-        "socksio\n"
+        "hint: proxies are http://HOST:PORT, https://HOST:PORT, or socks5://HOST:PORT\n"
+        "      with socksio\n"
     )

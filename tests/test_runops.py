@@ -340,8 +340,8 @@ def test_create_on_an_unknown_function_is_not_found(filled: ServeProcess) -> Non
     assert result.returncode == 4
     assert result.stderr == (
         "error: function sync not found\n"
-        "hint: `inngest-cli functions list --app APP` shows the IDs (a dev or self-hosted "
-        "server wants the slug, often <app-id>-<function-id>)\n"
+        "hint: `inngest-cli functions list --app APP` shows the IDs (a dev or self-hosted\n"
+        "      server wants the slug, often <app-id>-<function-id>)\n"
     )
 
 
@@ -385,8 +385,8 @@ def test_delete_bad_id_and_needs_yes(filled: ServeProcess) -> None:
 UNAVAILABLE = (
     "error: bulk cancellations are not available on {}: it answered HTTP 500 with an empty "
     "body, as dev and self-hosted Inngest servers do\n"
-    "hint: they need Inngest Cloud; `inngest-cli runs cancel RUN_ID` cancels single runs "
-    "anywhere\n"
+    "hint: they need Inngest Cloud; `inngest-cli runs cancel RUN_ID` cancels single\n"
+    "      runs anywhere\n"
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from inngest_cli.units import columns
 from tests.conftest import FaultServer, ServeProcess, run_cli
 
 
@@ -34,11 +35,42 @@ def test_completed_run_exits_0(runs: FaultServer) -> None:
     assert result.returncode == 0, result.stderr
     event_id = result.stdout.strip()
     [line] = lines(result.stderr, "run ")
-    assert re.fullmatch(
-        rf"test/ok {event_id}: run [0-9A-Z]{{26}} Completed in 200 ms: \{{\"ok\":true\}}", line
-    )
+    assert re.fullmatch(rf"test/ok {event_id}: run [0-9A-Z]{{26}} Completed in 200 ms", line)
+    report = result.stderr.splitlines()
+    assert report[report.index(line) + 1] == '  {"ok":true}'  # the output, on its own line
     assert "waiting for the runs of 1 event (--wait-timeout 300 s)" in result.stderr
     assert "error" not in result.stderr
+
+
+def test_a_long_output_is_cut_to_80_columns_on_its_own_line(runs: FaultServer) -> None:
+    """The run line keeps its IDs whole; the output below is cut to fit, counting a wide
+    character (東) as two columns."""
+    result = send_wait(runs.url, "--name", "test/long", "-o", "ids")
+    assert result.returncode == 0, result.stderr
+    event_id = result.stdout.strip()
+    report = result.stderr.splitlines()
+    [line] = lines(result.stderr, "run ")
+    assert re.fullmatch(rf"test/long {event_id}: run [0-9A-Z]{{26}} Completed in 200 ms", line)
+    assert len(line) == 88  # over 80 with any name: IDs and names are never cut
+    output = report[report.index(line) + 1]
+    assert output == "  " + '{"rows":[' + '"Zürich 東京",' * 4 + '"Zürich 東京…'
+    assert columns(output) == 80
+
+
+def test_a_long_name_and_the_ids_stay_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    """Names and IDs are never cut, even past 80 columns; only the output line is cut."""
+    from inngest_cli.cli.sendwait import _report
+    from inngest_cli.waiting import EventWait, Outcome
+
+    name = "billing/" + "invoice.payment-succeeded" * 2
+    run = {"status": "Failed", "run_started_at": "2026-01-01T00:00:00Z",
+           "ended_at": "2026-01-01T00:00:01.5Z", "output": {"error": "x" * 200}}
+    event_id, run_id = "01M84BPBK90000000000000000", "01M84BPBK90000000000000001"
+    _report(EventWait(event_id, name, {run_id: run}, Outcome.FAILED, 1.5))
+    first, second = capsys.readouterr().err.splitlines()
+    assert first == f"{name} {event_id}: run {run_id} Failed in 1.5 s"
+    assert second == '  {"error":"' + "x" * 67 + "…"
+    assert len(second) == 80
 
 
 def test_two_runs_are_both_waited_for(runs: FaultServer) -> None:
@@ -50,7 +82,7 @@ def test_two_runs_are_both_waited_for(runs: FaultServer) -> None:
 @pytest.mark.parametrize(
     ("name", "status", "output"),
     [
-        ("test/fail", "Failed", ': {"error":{"name":"Error","message":"boom"}}'),
+        ("test/fail", "Failed", '\n  {"error":{"name":"Error","message":"boom"}}'),
         ("test/cancel", "Cancelled", ""),
     ],
 )
@@ -84,7 +116,7 @@ def test_mixed_outcomes_and_timeout(runs: FaultServer) -> None:
     assert err.endswith(
         "error: 3 of 5 events did not complete: 1 failed, 1 still running after 1.5 s, "
         "1 started no run\n"
-        "hint: is a function triggered by these events deployed and synced to this environment?\n"
+        "hint: is a function triggered by these events synced to this environment?\n"
     )
 
 
@@ -137,8 +169,8 @@ def test_wait_against_cloud_needs_a_signing_key_before_sending() -> None:
     assert result.returncode == 2
     assert result.stderr == (
         "error: --wait reads runs through the REST API, which needs a signing key\n"
-        "hint: set INNGEST_SIGNING_KEY or pass --signing-key (the signing key of the environment "
-        "the events go to)\n"
+        "hint: set INNGEST_SIGNING_KEY or --signing-key (the key of the events'\n"
+        "      environment)\n"
     )
 
 

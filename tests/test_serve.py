@@ -23,6 +23,7 @@ import orjson
 import pytest
 
 from inngest_cli.ids import encode_ulid, ulid_time_ms
+from inngest_cli.units import labelled
 from tests.conftest import CLI, ServeProcess, run_cli, start_serve
 
 ULID = r"[0-7][0-9A-HJKMNP-TV-Z]{25}"
@@ -522,6 +523,20 @@ def _stop(server: ServeProcess, sig: int) -> str:
     return err
 
 
+def test_stdout_holds_the_url_alone_and_both_diagnostics_go_to_stderr(serve_factory: Any) -> None:
+    """The URL is data (stdout, read by start_serve); "listening" and "stopped" are for people,
+    on one stream (stderr), so a script reading stdout sees the URL and nothing else. The
+    listening line comes before the URL: a script that stops serve at once still gets it."""
+    server = serve_factory()
+    server.proc.send_signal(signal.SIGINT)
+    out, err = server.proc.communicate(timeout=10)
+    assert server.proc.returncode == 0, err
+    assert out == ""  # nothing after the URL line
+    lines = err.splitlines()
+    assert lines[0].startswith(f"inngest-cli serve: listening on {server.url} (db: ")
+    assert lines[-1] == "inngest-cli serve: stopped"
+
+
 def test_quiet_memory_db(serve_factory: Any) -> None:
     server = serve_factory("--quiet", db=":memory:")
     with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -573,9 +588,8 @@ def test_a_database_in_a_missing_directory_is_an_error(tmp_path: Path) -> None:
     db = tmp_path / "no" / "such" / "x.db"
     result = run_cli("serve", "--port", "0", "--db", str(db))
     assert result.returncode == 2
-    assert result.stderr == (f"error: --db {db}: directory {db.parent} does not exist\n"
-                             f"hint: create it first (mkdir -p {db.parent}), "
-                             "or pick another path\n")
+    hint = labelled("hint:", f"mkdir -p {db.parent} first, or pick another path")  # a long path
+    assert result.stderr == f"error: --db {db}: directory {db.parent} does not exist\n{hint}\n"
     assert result.stdout == ""
     assert not (tmp_path / "no").exists()
 
@@ -594,7 +608,8 @@ def test_refuses_bad_configuration(tmp_path: Path, args: list[str], error: str) 
     assert result.returncode == 2
     first, *rest = result.stderr.splitlines()
     assert first == error
-    assert len(rest) <= 1 and all(line.startswith("hint: ") for line in rest)
+    assert rest == [] or rest[0].startswith("hint: ")
+    assert all(line.startswith(" " * 6) and len(line) <= 80 for line in rest[1:])  # wrapped
     assert result.stdout == ""
 
 

@@ -255,7 +255,7 @@ def test_debug_shows_a_traceback_for_an_expected_error() -> None:
     assert done.stderr.startswith("Traceback (most recent call last)")
     assert done.stderr.endswith(
         "error: no event key: set INNGEST_EVENT_KEY or pass --event-key\n"
-        "hint: for a local Dev Server or `inngest-cli serve`, pass --dev (or set INNGEST_DEV=1)\n"
+        "hint: for a local Dev Server or `inngest-cli serve`, pass --dev or INNGEST_DEV=1\n"
     )
 
 

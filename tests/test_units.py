@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from inngest_cli.units import fit, size_text, size_texts
+from inngest_cli.units import columns, cut, fit, labelled, size_text, size_texts
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,17 @@ def test_fit_breaks_at_spaces_within_80_columns_and_never_inside_a_word() -> Non
     assert fit("short") == "short"
     long_word = "x" * 100
     assert fit(f"a {long_word} b") == f"a\n  {long_word}\n  b"
+
+
+def test_cut_fits_the_columns_and_marks_the_cut() -> None:
+    assert cut("x" * 80) == "x" * 80  # fits exactly: untouched
+    assert cut("x" * 81) == "x" * 79 + "…"
+    assert cut("abcdef", 4) == "abc…"
+    assert cut("東京都庁", 6) == "東京…"  # 2 + 2 + 1: a third wide character would make 7
+    assert cut("東京都庁", 5) == "東京…"
+    assert cut("e\u0301" * 5, 4) == "e\u0301" * 3 + "…"  # a combining accent takes no column
+    assert columns("Zürich 東京") == 11
+
+
+def test_labelled_is_the_hint_layout() -> None:
+    assert labelled("hint:", "a " * 40 + "end") == "hint: " + "a " * 36 + "a\n      a a a end"

@@ -215,7 +215,7 @@ def _bash_reply(kind: str, values: list[str]) -> str:
     if kind == "dir":
         return "_inngest_cli_files -d; return"
     if kind == "profile":
-        return "_inngest_cli_words \"$(_inngest_cli_profiles)\"; return"
+        return "_inngest_cli_profiles; return"
     if values:
         return f"_inngest_cli_words {_sq(' '.join(values))}; return"
     return "return"  # a free-form value: nothing to offer
@@ -234,8 +234,19 @@ def bash(root: Node) -> str:
         "    compopt -o filenames 2>/dev/null\n"
         '    COMPREPLY=($(compgen "$1" -- "$cur"))\n'
         "}\n\n"
+        "# profile names, one a line, matched against the word as typed (without its quotes and\n"
+        "# backslashes). A name with a space stays one word: escaped (local\\ dev), or as it is\n"
+        "# after an opening quote, which readline then closes.\n"
         "_inngest_cli_profiles() {\n"
-        f"    {PROFILE_NAMES}\n"
+        "    local name quoted typed=${cur//\\\\/}\n"
+        "    typed=${typed#[\\\"\\']}\n"
+        "    COMPREPLY=()\n"
+        "    while IFS= read -r name; do\n"
+        '        [[ $name == "$typed"* ]] || continue\n'
+        "        quoted=$name\n"
+        "        [[ $cur == [\\\"\\']* ]] || printf -v quoted %q \"$name\"\n"
+        '        COMPREPLY+=("$quoted")\n'
+        f"    done < <({PROFILE_NAMES})\n"
         "}\n\n"
     )
     out.append(

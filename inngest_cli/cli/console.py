@@ -7,8 +7,11 @@ import sys
 
 
 def print_error(message: str, hint: str | None = None) -> None:
-    """One `error:` line, then at most one `hint:` line, on stderr."""
-    lines = f"error: {message}\n" + (f"hint: {hint}\n" if hint else "")
+    """One `error:` line (never wrapped: scripts grep it), then at most one `hint:`, on stderr.
+    A hint longer than 80 columns is wrapped at spaces, its later lines indented under its text."""
+    from inngest_cli.units import labelled
+
+    lines = f"error: {message}\n" + (labelled("hint:", hint) + "\n" if hint else "")
     sys.stderr.write(lines)
     sys.stderr.flush()
 

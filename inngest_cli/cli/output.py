@@ -13,7 +13,7 @@ from inngest_cli.cli.context import current
 from inngest_cli.formats import OutputFormat
 from inngest_cli.payload import Event, Failure
 from inngest_cli.sender import Stats
-from inngest_cli.units import WIDTH, fit
+from inngest_cli.units import WIDTH, fit, labelled
 
 TABLE_MAX_ROWS = 100
 
@@ -137,7 +137,7 @@ class FailureReport:
             text = f"error: {failure.location()}: {failure.reason}\n"
             if failure.hint and failure.hint not in self._hints:
                 self._hints.add(failure.hint)
-                text += f"hint: {failure.hint}\n"
+                text += labelled("hint:", failure.hint) + "\n"
             sys.stderr.write(text)
         self._keep(failure.raw)
 

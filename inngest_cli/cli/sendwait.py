@@ -74,8 +74,7 @@ def rest_config(
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:
         raise UsageError(
             "--wait reads runs through the REST API, which needs a signing key",
-            hint="set INNGEST_SIGNING_KEY or pass --signing-key (the signing key of the "
-            "environment the events go to)",
+            hint="set INNGEST_SIGNING_KEY or --signing-key (the key of the events' environment)",
         )
     return config
 
@@ -126,10 +125,16 @@ class RunWaiter:
         raise InngestCLIError(message, hint=hint)
 
 
+OUTPUT_INDENT = "  "
+
+
 def _report(wait: EventWait) -> None:
-    """One line per run (or per event without runs), as soon as the event has an outcome."""
+    """One line per run (or per event without runs), as soon as the event has an outcome; a
+    finished run's output follows on a line of its own, indented and cut to 80 columns (the
+    IDs on the first line are never cut; `runs get RUN_ID` shows the whole output)."""
     from inngest_cli.cli.render import preview
     from inngest_cli.restmodel import field, format_duration, is_terminal, run_duration_ms, status
+    from inngest_cli.units import WIDTH, cut
     from inngest_cli.waiting import Outcome
 
     head = f"{wait.name} {wait.event_id}" if wait.name else wait.event_id
@@ -146,11 +151,9 @@ def _report(wait: EventWait) -> None:
             continue
         took = format_duration(run_duration_ms(run))  # finished: no clock needed
         output = preview(field(run, "output"))
-        stderr_line(
-            f"{head}: run {run_id} {run_status}"
-            + (f" in {took}" if took else "")
-            + (f": {output}" if output else "")
-        )
+        stderr_line(f"{head}: run {run_id} {run_status}" + (f" in {took}" if took else ""))
+        if output:
+            stderr_line(OUTPUT_INDENT + cut(output, WIDTH - len(OUTPUT_INDENT)))
 
 
 def _problem(waits: list[EventWait], timeout: float) -> tuple[str, str | None] | None:
@@ -173,7 +176,7 @@ def _problem(waits: list[EventWait], timeout: float) -> tuple[str, str | None] |
     message = f"{bad} of {len(waits)} events did not complete: {', '.join(parts)}"
     hint = None
     if counts[Outcome.NO_RUNS]:
-        hint = "is a function triggered by these events deployed and synced to this environment?"
+        hint = "is a function triggered by these events synced to this environment?"
     elif counts[Outcome.NOT_FOUND]:
         hint = (
             "is the REST API (INNGEST_API_BASE_URL, --env, INNGEST_SIGNING_KEY) "

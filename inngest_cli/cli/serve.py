@@ -83,9 +83,9 @@ def serve(
                       "set INNGEST_SIGNING_KEY (or --signing-key) to protect it")
 
     def ready() -> None:  # the URL is data (stdout, for scripts); the rest diagnostics (stderr)
-        current().stdout.write(local_url(server) + "\n")
-        if not quiet:
+        if not quiet:  # first: a script may stop us as soon as it reads the URL
             stderr_line(describe(server))
+        current().stdout.write(local_url(server) + "\n")
 
     serve_until_signalled(server, on_ready=ready)
     if not quiet:

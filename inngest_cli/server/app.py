@@ -90,7 +90,7 @@ def check_config(config: ServerConfig) -> None:
         directory = Path(config.db).expanduser().parent
         if not directory.is_dir():
             raise UsageError(f"--db {config.db}: directory {directory} does not exist",
-                             hint=f"create it first (mkdir -p {directory}), or pick another path")
+                             hint=f"mkdir -p {directory} first, or pick another path")
     if not config.event_keys and not is_loopback(config.host):
         raise UsageError(
             f"refusing to listen on {config.host} (not a loopback address) without an event key",

@@ -9,6 +9,7 @@ Runs, by event name (each starts when the event is received):
     test/fail     one run, Running, then Failed with an error output
     test/cancel   one run, Running, then Cancelled
     test/hang     one run that stays Running
+    test/long     one run, Completed with an output longer than a line (with wide characters)
     test/two      two runs: one Completed at --run-delay, one that shows up only then and is
                   Completed at twice --run-delay
     anything else no runs
@@ -68,6 +69,7 @@ SCRIPTS: dict[str, list[tuple[str, float | None, str, Any]]] = {
     "test/fail": [(FUNCTION, 0, "Failed", {"error": {"name": "Error", "message": "boom"}})],
     "test/cancel": [(FUNCTION, 0, "Cancelled", None)],
     "test/hang": [(FUNCTION, 0, "Running", None)],
+    "test/long": [(FUNCTION, 0, "Completed", {"rows": ["Zürich 東京"] * 20})],
     "test/two": [
         (FUNCTION, 0, "Completed", {"first": True}),
         (SECOND_FUNCTION, 1, "Completed", {"second": True}),
