@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import os
 import time
 
@@ -82,6 +81,8 @@ class IdSeed(msgspec.Struct, frozen=True):
 
     def derive(self, key: bytes) -> IdSeed:
         """A seed for one request of a run: same base and key, same seed (and so same IDs)."""
+        import hashlib  # only a checkpointed run derives seeds; the import costs start-up
+
         return IdSeed(self.ms, hashlib.sha256(self.entropy + key).digest()[:ENTROPY_BYTES])
 
     def header(self) -> str:

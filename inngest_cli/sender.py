@@ -23,14 +23,13 @@ Memory holds at most `2 * concurrency` batches, whatever the input size.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import repeat
-from typing import Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 
 import msgspec
 
@@ -41,6 +40,9 @@ from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure, Runs
 from inngest_cli.replies import Outcome, Reply
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 OnError = Literal["continue", "stop"]
 Item = Event | Failure
@@ -153,13 +155,15 @@ def _fail(event: Event, reason: str, hint: str | None = None) -> Failure:
     return Failure(event.source, event.line, event.raw, reason, hint)
 
 
-def feed(hasher: hashlib._Hash, items: Iterable[Item]) -> None:
+def feed(hasher: _Hash, items: Iterable[Item]) -> None:
     """Add items to a content hash: each one's input bytes, length-prefixed."""
     for item in items:
         hasher.update(len(item.raw).to_bytes(8, "big") + item.raw)
 
 
 def content_digest(items: Iterable[Item]) -> str:
+    import hashlib  # only a checkpointed run hashes content; the import costs start-up
+
     hasher = hashlib.sha256()
     feed(hasher, items)
     return hasher.hexdigest()
