@@ -26,8 +26,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from inngest_cli import __version__
@@ -163,8 +162,7 @@ def redirect_problem(status: int, headers: Mapping[str, str], secrets: Secrets) 
 # -- proxies ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Proxy:
+class Proxy(NamedTuple):  # not a dataclass: those compile methods at import
     variable: str  # the environment variable it came from, as the user spelled it
     url: str
 

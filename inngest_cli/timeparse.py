@@ -10,8 +10,9 @@ from typing import Any
 
 from inngest_cli.validation import seconds_hint
 
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-_RELATIVE = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$")
+# patterns, compiled (and cached by `re`) on first use: most runs parse no time at all
+_FRACTION = r"(\.\d{6})\d+"
+_RELATIVE = r"^([+-]?)(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$"
 _UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
 
@@ -37,7 +38,7 @@ def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -
     if not value:
         raise TimeValueError("empty time value")
     now = now_ms() if now is None else now
-    rel = _RELATIVE.match(value)
+    rel = re.match(_RELATIVE, value)
     if rel:
         sign, amount, unit = rel.groups()
         if not sign and not past_by_default:
@@ -72,7 +73,7 @@ def parse_rfc3339_ms(value: Any) -> int | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.replace("z", "Z")))
+        parsed = datetime.fromisoformat(re.sub(_FRACTION, r"\1", value.replace("z", "Z")))
     except ValueError:
         return None
     if parsed.tzinfo is None:

@@ -20,8 +20,7 @@ import os
 import select
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -34,8 +33,7 @@ class TransportError(Exception):
     """The request got no HTTP reply: connection refused or reset, timeout, TLS failure."""
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):  # not a dataclass: those compile methods at import
     status: int
     reason: str
     headers: list[tuple[str, str]]

@@ -26,7 +26,7 @@ _TYPE_NAMES = {
 }
 
 
-_DECODER_POSITION = re.compile(r": line (\d+) column (\d+) \(char \d+\)$")
+_DECODER_POSITION = r": line (\d+) column (\d+) \(char \d+\)$"  # compiled on first use
 
 
 def json_error(exc: Exception) -> str:
@@ -37,7 +37,7 @@ def json_error(exc: Exception) -> str:
         line, column = match.groups()
         return f" (column {column})" if line == "1" else f" (line {line}, column {column})"
 
-    return _DECODER_POSITION.sub(position, str(exc))
+    return re.sub(_DECODER_POSITION, position, str(exc))
 
 
 def json_type(value: Any) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import typer
 
@@ -27,8 +26,7 @@ from inngest_cli.cli.compat import (
 from inngest_cli.cli.helpformat import GlobalCallback, SectionedGroup, finish
 
 
-@dataclass(frozen=True)
-class Lazy:
+class Lazy(NamedTuple):  # not a dataclass: those compile methods at import
     """Where a command lives: ``module.attribute`` is a Typer app (a command group) or a command
     function (its help and epilog are the module's HELP and EPILOG). ``help`` is shown in the
     parent's command list without importing the module (a test checks that it matches)."""
