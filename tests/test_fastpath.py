@@ -167,6 +167,7 @@ def test_plain_events_take_the_fast_path() -> None:
         b'{"name":"app/b","id":"x","ts":1700000000000,"v":"1","user":{"id":1},"data":null}',
         b'  {"name":"app/c"}\r',
         b'{"name":"app/d","data":{"big":123456789012345678901234567890,"neg":-1e-05}}',
+        b'{"name":"app/e","data":{"phone":"+14155550123"}}',  # a "+" raises no alarm
     ]
     assert assert_agree(plain) == 0
 
