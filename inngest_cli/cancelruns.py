@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inngest_cli.restapi import RestAPI
+    from inngest_cli.restclient import RestAPI
 
 CANCELLED = "cancelled"
 ALREADY_FINISHED = "already_finished"
@@ -26,8 +26,8 @@ def cancel_runs(api: RestAPI, run_ids: Iterable[str]) -> Iterator[dict[str, Any]
 
 
 def cancel_run(api: RestAPI, run_id: str) -> dict[str, Any]:
+    from inngest_cli.apiobjects import is_terminal, status
     from inngest_cli.errors import NotFoundError
-    from inngest_cli.restmodel import is_terminal, status
 
     try:
         run = api.get_run(run_id)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from inngest_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from inngest_cli.restapi import RestAPI
+    from inngest_cli.restclient import RestAPI
 
 
 @dataclass(frozen=True)

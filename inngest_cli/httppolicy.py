@@ -1,5 +1,5 @@
 """The one HTTP policy of inngest-cli, shared by the Event API client (`eventapi`), the REST
-client (`restapi`) and every command built on them:
+client (`restclient`) and every command built on them:
 
 - what is retried: HTTP 429 and 5xx, and network errors, except those that will fail the same
   way again (a TLS certificate rejected, an unsupported URL or proxy). A request that is not

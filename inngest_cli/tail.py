@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from inngest_cli.apiobjects import text
 from inngest_cli.ids import encode_ulid, is_ulid, ulid_time_ms
-from inngest_cli.restmodel import text
 
 LOOKBACK_MS = 5_000
 _ZERO_ENTROPY = bytes(10)

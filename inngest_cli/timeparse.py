@@ -27,7 +27,7 @@ def now_ms() -> int:
 def parse_time_ms(text: str, *, past_by_default: bool, now: int | None = None) -> int:
     """Parse ``text``, a time typed on the command line, into epoch milliseconds; raises
     `TimeValueError` with a message for the user. (Times in API responses: `parse_rfc3339_ms`.
-    What `serve` accepts in a query, as Inngest's server does: `server.rest.parse_go_time_ms`.)
+    What `serve` accepts in a query, as Inngest's server does: `server.v1format.parse_go_time_ms`.)
 
     A bare relative value (`15m`) means that long ago when ``past_by_default`` (`--since`,
     where only the past makes sense); otherwise (`send --ts`, where both do) it is an error that

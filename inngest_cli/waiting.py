@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
 
+from inngest_cli.apiobjects import is_failed, is_terminal, text
 from inngest_cli.errors import NotFoundError
-from inngest_cli.restmodel import is_failed, is_terminal, text
 
 NO_RUNS_GRACE = 20.0
 FIRST_INTERVAL = 0.2

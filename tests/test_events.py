@@ -13,8 +13,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from inngest_cli.apiobjects import format_query_time
 from inngest_cli.cli.main import app, run
-from inngest_cli.restmodel import format_query_time
 from inngest_cli.timeparse import now_ms
 from tests.conftest import FaultServer, ServeProcess, run_cli
 
@@ -222,7 +222,7 @@ def test_list_usage_errors(args: list[str], error: str) -> None:
 
 
 def test_unreachable_server_exits_5(inproc: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("inngest_cli.restapi.retry_delay", lambda retry, after, base: 0.0)
+    monkeypatch.setattr("inngest_cli.restclient.retry_delay", lambda retry, after, base: 0.0)
     result = inproc("http://127.0.0.1:9", "events", "list")
     assert result.returncode == 5
     assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9 after 5 retries: ")

@@ -111,9 +111,9 @@ def test_proxy_for_follows_the_environment() -> None:
 
 
 def test_one_user_agent() -> None:
-    from inngest_cli import __version__, eventapi, restapi
+    from inngest_cli import __version__, eventapi, restclient
 
-    assert eventapi.USER_AGENT == restapi.USER_AGENT == httppolicy.USER_AGENT
+    assert eventapi.USER_AGENT == restclient.USER_AGENT == httppolicy.USER_AGENT
     assert httppolicy.USER_AGENT == f"inngest-cli/{__version__}"
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from inngest_cli.apiobjects import field, format_duration, run_duration_ms, status
 from inngest_cli.cli import render
 from inngest_cli.cli.context import RunContext, bound
-from inngest_cli.restmodel import field, format_duration, run_duration_ms, status
 from inngest_cli.timeparse import parse_rfc3339_ms
 
 RUN = {

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from inngest_cli import jsontext
 from inngest_cli.ids import IdSeed, encode_ulid, ulid_time_ms
-from inngest_cli.server import ingest, rest
+from inngest_cli.server import ingest, v1format
 from inngest_cli.server.ingest import IdAllocator, parse_body, seeded_ids, ulid_run
 from inngest_cli.server.store import EventQuery, EventRow, Store, StoreError
 
@@ -261,13 +261,13 @@ def test_store_uses_wal_and_full_sync(tmp_path: Path) -> None:
     ("Fri, 02 Jan 2026 03:04:05 -0000", 1767323045000),
 ])
 def test_parse_time_accepts(text: str, ms: int) -> None:
-    assert rest.parse_go_time_ms(text) == ms
+    assert v1format.parse_go_time_ms(text) == ms
 
 
 @pytest.mark.parametrize("text", ["1700000000", "1700000000000", "yesterday", "2026-13-01",
                                   "2026-01-02T03:04:05 02:00", "", "now", "2026-01-02T25:00:00Z"])
 def test_parse_time_rejects(text: str) -> None:
-    assert rest.parse_go_time_ms(text) is None
+    assert v1format.parse_go_time_ms(text) is None
 
 
 @pytest.mark.parametrize(("text", "limit"), [
@@ -275,13 +275,13 @@ def test_parse_time_rejects(text: str) -> None:
     (" 5", 20), ("99999999999999999999", 20),
 ])
 def test_parse_limit(text: str | None, limit: int) -> None:
-    assert rest.parse_limit(text) == limit
+    assert v1format.parse_limit(text) == limit
 
 
 def test_time_formats_are_go_rfc3339nano() -> None:
-    assert rest.rfc3339_ms(1767323045000) == "2026-01-02T03:04:05Z"
-    assert rest.rfc3339_ms(1767323045120) == "2026-01-02T03:04:05.12Z"
-    assert rest.rfc3339_ns(1767323045_000000100) == "2026-01-02T03:04:05.0000001Z"
+    assert v1format.rfc3339_ms(1767323045000) == "2026-01-02T03:04:05Z"
+    assert v1format.rfc3339_ms(1767323045120) == "2026-01-02T03:04:05.12Z"
+    assert v1format.rfc3339_ns(1767323045_000000100) == "2026-01-02T03:04:05.0000001Z"
 
 
 def test_go_json_escapes_like_encoding_json() -> None:
@@ -291,7 +291,7 @@ def test_go_json_escapes_like_encoding_json() -> None:
 def test_signing_key_auth() -> None:
     key = "signkey-test-" + "ab" * 16
     hashed = hashlib.sha256(bytes.fromhex("ab" * 16)).hexdigest()
-    auth = rest.SigningKeyAuth(key)
+    auth = v1format.SigningKeyAuth(key)
     assert auth.allows("Bearer " + hashed)
     assert auth.allows("bearer signkey-prod-" + hashed)
     assert auth.allows("BEARER " + key)
@@ -300,10 +300,10 @@ def test_signing_key_auth() -> None:
     assert not auth.allows("Basic " + hashed)
     assert not auth.allows(None)
     assert not auth.allows("Bearer " + hashed.upper())
-    assert rest.signing_key_problem(key) is None
-    assert rest.signing_key_problem("abc") is not None
-    assert rest.signing_key_problem("signkey-prod-zz") is not None
-    assert rest.signing_key_problem("signkey-prod-") == "--signing-key is empty"
+    assert v1format.signing_key_problem(key) is None
+    assert v1format.signing_key_problem("abc") is not None
+    assert v1format.signing_key_problem("signkey-prod-zz") is not None
+    assert v1format.signing_key_problem("signkey-prod-") == "--signing-key is empty"
 
 
 @pytest.mark.parametrize("code", [

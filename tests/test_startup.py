@@ -32,7 +32,7 @@ HEAVY = (
     "tomllib",  # no config file in tests: nothing to parse
     "concurrent",
     "inngest_cli.server",
-    "inngest_cli.restapi",
+    "inngest_cli.restclient",
     "inngest_cli.eventapi",
     "inngest_cli.sender",
 )

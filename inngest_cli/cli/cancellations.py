@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from inngest_cli.cli.restopts import (
+from inngest_cli.cli.apioptions import (
     ApiUrl,
     Connection,
     Dev,
@@ -101,12 +101,12 @@ def create(
     dev: Dev = False,
     verbose: Verbose = False,
 ) -> int:
+    from inngest_cli.apiobjects import CancellationRequest, format_time
     from inngest_cli.cli import render, runops
     from inngest_cli.cli.console import print_error, stderr_line
     from inngest_cli.cli.context import current
     from inngest_cli.errors import one_line
-    from inngest_cli.restapi import ExpressionError
-    from inngest_cli.restmodel import CancellationRequest, format_time
+    from inngest_cli.restclient import ExpressionError
     from inngest_cli.timeparse import now_ms
 
     fmt = output_format(output)

@@ -1,5 +1,5 @@
 """`inngest-cli events list|get|runs|tail`: flags in, REST API reads out; the work is in
-`inngest_cli.restapi`, `waiting` and `tail`, the rendering in `render`."""
+`inngest_cli.restclient`, `waiting` and `tail`, the rendering in `render`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from inngest_cli.cli.restopts import (
+from inngest_cli.cli.apioptions import (
     ApiUrl,
     Connection,
     Dev,

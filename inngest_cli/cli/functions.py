@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from inngest_cli.cli.restopts import (
+from inngest_cli.cli.apioptions import (
     ApiUrl,
     Connection,
     Dev,

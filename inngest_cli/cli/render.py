@@ -11,9 +11,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from inngest_cli.cli.context import current
-from inngest_cli.jsontext import dumps
-from inngest_cli.restmodel import (
+from inngest_cli.apiobjects import (
     field,
     format_duration,
     format_time,
@@ -21,6 +19,8 @@ from inngest_cli.restmodel import (
     status,
     text,
 )
+from inngest_cli.cli.context import current
+from inngest_cli.jsontext import dumps
 from inngest_cli.timeparse import now_ms, parse_rfc3339_ms
 
 if TYPE_CHECKING:

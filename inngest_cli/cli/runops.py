@@ -132,8 +132,8 @@ def describe_result(result: Mapping[str, Any]) -> str:
 
 
 def jobs_table(jobs: list[dict[str, Any]]) -> None:
+    from inngest_cli.apiobjects import format_time
     from inngest_cli.cli.render import _emit, _rest, _table
-    from inngest_cli.restmodel import format_time
     from inngest_cli.timeparse import parse_rfc3339_ms
 
     widths = [("KIND", 14, True), ("AT (UTC)", 19, False), ("ATTEMPT", 7, False),
@@ -152,8 +152,8 @@ def jobs_table(jobs: list[dict[str, Any]]) -> None:
 
 
 def functions_table(functions: list[dict[str, Any]]) -> None:
+    from inngest_cli.apiobjects import format_time, text
     from inngest_cli.cli.render import UUID_WIDTH, _emit, _rest, _table, _width
-    from inngest_cli.restmodel import format_time, text
     from inngest_cli.timeparse import parse_rfc3339_ms
 
     created_width = 19 if _width() >= 100 else 10
@@ -171,8 +171,8 @@ def functions_table(functions: list[dict[str, Any]]) -> None:
 
 
 def cancellations_table(cancellations: list[dict[str, Any]]) -> None:
+    from inngest_cli.apiobjects import text
     from inngest_cli.cli.render import ULID_WIDTH, _emit, _rest, _table
-    from inngest_cli.restmodel import text
 
     time_width = 16
     rest = max(12, _rest(ULID_WIDTH + 2 * time_width, 4))
@@ -196,8 +196,8 @@ def cancellations_table(cancellations: list[dict[str, Any]]) -> None:
 
 
 def cancellation_detail(cancellation: Mapping[str, Any]) -> None:
+    from inngest_cli.apiobjects import format_time, text
     from inngest_cli.cli.render import _emit
-    from inngest_cli.restmodel import format_time, text
     from inngest_cli.timeparse import parse_rfc3339_ms
 
     rows = [
@@ -219,7 +219,7 @@ def cancellation_detail(cancellation: Mapping[str, Any]) -> None:
 
 
 def _minute(value: Any) -> str:
-    from inngest_cli.restmodel import format_time
+    from inngest_cli.apiobjects import format_time
     from inngest_cli.timeparse import parse_rfc3339_ms
 
     return format_time(parse_rfc3339_ms(value))[:16]

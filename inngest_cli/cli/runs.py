@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from inngest_cli.cli.restopts import (
+from inngest_cli.cli.apioptions import (
     ApiUrl,
     Connection,
     Dev,

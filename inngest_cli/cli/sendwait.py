@@ -104,8 +104,8 @@ class RunWaiter:
                 f"{len(self.events) + self.extra} were sent, and not waited for",
                 hint="send fewer events per command, or check runs with `inngest-cli events runs`",
             )
+        from inngest_cli.cli.apioptions import open_api
         from inngest_cli.cli.console import info, print_error
-        from inngest_cli.cli.restopts import open_api
         from inngest_cli.waiting import wait_for_runs
 
         count = len(self.events)
@@ -132,8 +132,8 @@ def _report(wait: EventWait) -> None:
     """One line per run (or per event without runs), as soon as the event has an outcome; a
     finished run's output follows on a line of its own, indented and cut to 80 columns (the
     IDs on the first line are never cut; `runs get RUN_ID` shows the whole output)."""
+    from inngest_cli.apiobjects import field, format_duration, is_terminal, run_duration_ms, status
     from inngest_cli.cli.render import preview
-    from inngest_cli.restmodel import field, format_duration, is_terminal, run_duration_ms, status
     from inngest_cli.units import WIDTH, cut
     from inngest_cli.waiting import Outcome
 

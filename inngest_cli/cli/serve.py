@@ -94,7 +94,7 @@ def serve(
 
 def _check_env_signing_keys(found: ServeKeys) -> None:
     """A signing key from the environment is checked like --signing-key, its variable named."""
-    from inngest_cli.server.rest import signing_key_problem
+    from inngest_cli.server.v1format import signing_key_problem
 
     for value, source in ((found.signing_key, found.sources["signing_key"]),
                           (found.signing_key_fallback, "INNGEST_SIGNING_KEY_FALLBACK")):

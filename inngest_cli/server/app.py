@@ -24,7 +24,7 @@ from inngest_cli import __version__
 from inngest_cli.errors import InngestCLIError, UsageError
 from inngest_cli.jsontext import go_json
 from inngest_cli.redact import Secrets, mask
-from inngest_cli.server import rest
+from inngest_cli.server import v1format
 from inngest_cli.server.http import HTTPServer, Limits, Request, Response
 from inngest_cli.server.ingest import IdAllocator
 from inngest_cli.server.routes import JSON, NOT_FOUND, ROUTES, TEXT, Route, Services
@@ -83,7 +83,7 @@ def check_config(config: ServerConfig) -> None:
     if any(not key for key in config.event_keys):
         raise UsageError("--event-key must not be empty")
     if config.signing_key is not None:
-        problem = rest.signing_key_problem(config.signing_key)
+        problem = v1format.signing_key_problem(config.signing_key)
         if problem:
             raise UsageError(problem, hint="Inngest signing keys look like signkey-prod-<hex>")
     if config.db != MEMORY and not config.create_db_dir:
@@ -105,7 +105,7 @@ class App:
         self.config = config
         self.services = services
         fallbacks = (config.signing_key_fallback,) if config.signing_key_fallback else ()
-        self.auth = (rest.SigningKeyAuth(config.signing_key, *fallbacks)
+        self.auth = (v1format.SigningKeyAuth(config.signing_key, *fallbacks)
                      if config.signing_key else None)
         self.kind = "cloud" if (config.event_keys or config.signing_key) else "dev"
         # the server's own keys, masked wherever a request's text is logged

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from inngest_cli.ids import SEED_HEADER, IdSeed
 from inngest_cli.jsontext import go_json
-from inngest_cli.server import rest
+from inngest_cli.server import v1format
 from inngest_cli.server.http import Request, Response
 from inngest_cli.server.ingest import IdAllocator, parse_body
 from inngest_cli.server.store import EventQuery, EventRow, Store, StoreError
@@ -62,12 +62,12 @@ def ok(data: Any, cache_seconds: int | None = None) -> Response:
     """A REST v1 success envelope (``Cache-Control`` as Inngest sends it for that route)."""
     headers = ((("Cache-Control", f"private, max-age={cache_seconds}"),)
                if cache_seconds else ())
-    return Response(200, rest.envelope(data, cache_seconds), JSON, headers)
+    return Response(200, v1format.envelope(data, cache_seconds), JSON, headers)
 
 
 def error(status: int, message: str) -> Response:
     """A REST v1 error body."""
-    return Response(status, rest.error_body(message, status), JSON)
+    return Response(status, v1format.error_body(message, status), JSON)
 
 
 # -- GET /health, POST /e/{key} ---------------------------------------------------------------
@@ -118,84 +118,84 @@ def list_events(services: Services, request: Request) -> Response:
     query = {k: v[0] for k, v in parse_qs(request.query, keep_blank_values=True).items()}
     cursor = None
     if query.get("cursor"):
-        cursor = rest.parse_ulid(query["cursor"])
+        cursor = v1format.parse_ulid(query["cursor"])
         if cursor is None:
             return error(400, "Invalid cursor query parameter")
     now = now_ms()
-    after, before = now - rest.DEFAULT_WINDOW_MS, now
+    after, before = now - v1format.DEFAULT_WINDOW_MS, now
     if query.get("received_after"):
-        parsed = rest.parse_go_time_ms(query["received_after"])
+        parsed = v1format.parse_go_time_ms(query["received_after"])
         if parsed is None:
             return error(400, "Invalid received_after query parameter")
         after = parsed
     if query.get("received_before"):
-        parsed = rest.parse_go_time_ms(query["received_before"])
+        parsed = v1format.parse_go_time_ms(query["received_before"])
         if parsed is None:  # sic: Inngest names the wrong parameter
             return error(400, "Invalid received_after query parameter")
         before = parsed
     rows = services.store.list_events(EventQuery(
-        after_ms=after, before_ms=before, limit=rest.parse_limit(query.get("limit")),
+        after_ms=after, before_ms=before, limit=v1format.parse_limit(query.get("limit")),
         cursor=cursor, name=query.get("name") or None))
-    return ok([rest.event_object(row) for row in rows])
+    return ok([v1format.event_object(row) for row in rows])
 
 
 def get_event(services: Services, request: Request) -> Response:
-    internal_id = rest.parse_ulid(request.params["id"])
+    internal_id = v1format.parse_ulid(request.params["id"])
     if internal_id is None:
         return error(400, f"Invalid event ID: {request.params['id']}")
     row = services.store.get_event(internal_id)
     if row is None:
         return error(404, "Event not found")
-    return ok(rest.event_object(row), 5)
+    return ok(v1format.event_object(row), 5)
 
 
 def event_runs(services: Services, request: Request) -> Response:
-    internal_id = rest.parse_ulid(request.params["id"])
+    internal_id = v1format.parse_ulid(request.params["id"])
     if internal_id is None:
         return error(400, f"Invalid event ID: {request.params['id']}")
-    return ok([rest.run_object(r) for r in services.store.runs_for_event(internal_id)], 15)
+    return ok([v1format.run_object(r) for r in services.store.runs_for_event(internal_id)], 15)
 
 
 def get_run(services: Services, request: Request) -> Response:
-    run_id = rest.parse_ulid(request.params["id"])
+    run_id = v1format.parse_ulid(request.params["id"])
     if run_id is None:
         return error(400, f"Invalid run ID: {request.params['id']}")
     run = services.store.get_run(run_id)
     if run is None:
         return error(500, f"Unable to load function run: {run_id}")
-    return ok(rest.run_object(run), 3)
+    return ok(v1format.run_object(run), 3)
 
 
 # -- run operations: serve runs no functions (no queued jobs; cancellations are kept) ---------
 
 
-def _answer(answer: rest.Answer) -> Response:
+def _answer(answer: v1format.Answer) -> Response:
     status, body, content_type, headers = answer
     return Response(status, body, content_type, headers)
 
 
 def cancel_run(services: Services, request: Request) -> Response:
-    return _answer(rest.cancel_run(request.params["id"], services.store))
+    return _answer(v1format.cancel_run(request.params["id"], services.store))
 
 
 def run_jobs(services: Services, request: Request) -> Response:
-    return _answer(rest.run_jobs(request.params["id"], services.store))
+    return _answer(v1format.run_jobs(request.params["id"], services.store))
 
 
 def app_functions(services: Services, request: Request) -> Response:
-    return _answer(rest.app_functions(request.params["app"], services.store))
+    return _answer(v1format.app_functions(request.params["app"], services.store))
 
 
 def create_cancellation(services: Services, request: Request) -> Response:
-    return _answer(rest.create_cancellation(request.body, services.store))
+    return _answer(v1format.create_cancellation(request.body, services.store))
 
 
 def list_cancellations(services: Services, request: Request) -> Response:
-    return _answer(rest.list_cancellations(services.store))
+    return _answer(v1format.list_cancellations(services.store))
 
 
 def delete_cancellation(services: Services, request: Request) -> Response:
-    return _answer(rest.delete_cancellation(request.params["id"], services.store))
+    return _answer(v1format.delete_cancellation(request.params["id"], services.store))
 
 
 ROUTES: tuple[Route, ...] = (

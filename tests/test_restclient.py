@@ -11,10 +11,10 @@ import httpx
 import orjson
 import pytest
 
+from inngest_cli.apiobjects import format_query_time
 from inngest_cli.config import APIConfig
 from inngest_cli.errors import AuthError, ConnectError, NotFoundError, RemoteError
-from inngest_cli.restapi import RestAPI, bearer_token, parse_json
-from inngest_cli.restmodel import format_query_time
+from inngest_cli.restclient import RestAPI, bearer_token, parse_json
 from inngest_cli.timeparse import now_ms
 
 HEX_KEY = "signkey-test-" + "ab" * 32
@@ -324,7 +324,7 @@ def test_total_limits_what_is_asked_for(run_server: Any) -> None:
 
 
 def _request() -> Any:
-    from inngest_cli.restmodel import CancellationRequest
+    from inngest_cli.apiobjects import CancellationRequest
 
     return CancellationRequest("my-app", "my-app-sync", started_before=now_ms() - 1000)
 

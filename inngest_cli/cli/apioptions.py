@@ -15,7 +15,7 @@ from inngest_cli.formats import OUTPUT_FORMATS
 
 if TYPE_CHECKING:
     from inngest_cli.config import APIConfig
-    from inngest_cli.restapi import RestAPI
+    from inngest_cli.restclient import RestAPI
 
 CONN = "Connection"
 OUT = "Output"
@@ -110,7 +110,7 @@ def open_api(config: APIConfig, *, verbose: bool = False) -> RestAPI:
     --verbose, TLS certificates not verified with --insecure."""
     from inngest_cli.cli.console import print_warning, stderr_line
     from inngest_cli.cli.context import current
-    from inngest_cli.restapi import RestAPI
+    from inngest_cli.restclient import RestAPI
 
     run = current()
     trace = stderr_line if verbose or run.verbose else None

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import httpx
 import orjson
 
+from inngest_cli.apiobjects import CancellationRequest, format_query_time, text
 from inngest_cli.config import APIConfig
 from inngest_cli.errors import AuthError, ConnectError, NotFoundError, RemoteError
 from inngest_cli.httppolicy import (
@@ -43,7 +44,6 @@ from inngest_cli.httppolicy import (
     unreachable_hint,
 )
 from inngest_cli.redact import Secrets
-from inngest_cli.restmodel import CancellationRequest, format_query_time, text
 from inngest_cli.signingkeys import strip_prefix
 
 __all__ = ["USER_AGENT", "ExpressionError", "RestAPI", "UnavailableError", "bearer_token"]

@@ -18,9 +18,9 @@ from typing import Any
 
 import orjson
 
+from inngest_cli.apiobjects import CancellationRequest
 from inngest_cli.ids import new_ulid
 from inngest_cli.jsontext import go_json
-from inngest_cli.restmodel import CancellationRequest
 from inngest_cli.server.store import CancellationRow, EventRow, FunctionRow, RunRow, Store
 from inngest_cli.signingkeys import is_hex_body, strip_prefix
 
