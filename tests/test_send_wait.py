@@ -35,9 +35,10 @@ def test_completed_run_exits_0(runs: FaultServer) -> None:
     assert result.returncode == 0, result.stderr
     event_id = result.stdout.strip()
     [line] = lines(result.stderr, "run ")
-    assert re.fullmatch(rf"test/ok {event_id}: run [0-9A-Z]{{26}} Completed in 200 ms", line)
+    assert re.fullmatch(r"  run [0-9A-Z]{26} Completed in 200 ms", line)
     report = result.stderr.splitlines()
-    assert report[report.index(line) + 1] == '  {"ok":true}'  # the output, on its own line
+    assert report[report.index(line) - 1] == f"test/ok {event_id}"  # the event, then its runs
+    assert report[report.index(line) + 1] == '    {"ok":true}'  # the output, on its own line
     assert "waiting for the runs of 1 event (--wait-timeout 300 s)" in result.stderr
     assert "error" not in result.stderr
 
@@ -50,15 +51,16 @@ def test_a_long_output_is_cut_to_80_columns_on_its_own_line(runs: FaultServer) -
     event_id = result.stdout.strip()
     report = result.stderr.splitlines()
     [line] = lines(result.stderr, "run ")
-    assert re.fullmatch(rf"test/long {event_id}: run [0-9A-Z]{{26}} Completed in 200 ms", line)
-    assert len(line) == 88  # over 80 with any name: IDs and names are never cut
+    assert re.fullmatch(r"  run [0-9A-Z]{26} Completed in 200 ms", line)
+    assert report[report.index(line) - 1] == f"test/long {event_id}"
     output = report[report.index(line) + 1]
-    assert output == "  " + '{"rows":[' + '"Zürich 東京",' * 4 + '"Zürich 東京…'
+    assert output == "    " + '{"rows":[' + '"Zürich 東京",' * 4 + '"Zürich 東…'
     assert columns(output) == 80
 
 
 def test_a_long_name_and_the_ids_stay_whole(capsys: pytest.CaptureFixture[str]) -> None:
-    """Names and IDs are never cut, even past 80 columns; only the output line is cut."""
+    """Names and IDs are never cut, even past 80 columns; only the output line is cut. With the
+    event on a line of its own, a run's line fits 80 columns whatever the name."""
     from inngest_cli.cli.sendwait import _report
     from inngest_cli.waiting import EventWait, Outcome
 
@@ -67,22 +69,24 @@ def test_a_long_name_and_the_ids_stay_whole(capsys: pytest.CaptureFixture[str]) 
            "ended_at": "2026-01-01T00:00:01.5Z", "output": {"error": "x" * 200}}
     event_id, run_id = "01M84BPBK90000000000000000", "01M84BPBK90000000000000001"
     _report(EventWait(event_id, name, {run_id: run}, Outcome.FAILED, 1.5))
-    first, second = capsys.readouterr().err.splitlines()
-    assert first == f"{name} {event_id}: run {run_id} Failed in 1.5 s"
-    assert second == '  {"error":"' + "x" * 67 + "…"
-    assert len(second) == 80
+    first, second, third = capsys.readouterr().err.splitlines()
+    assert first == f"{name} {event_id}"
+    assert second == f"  run {run_id} Failed in 1.5 s"
+    assert third == '    {"error":"' + "x" * 65 + "…"
+    assert len(third) == 80 and len(second) <= 80
 
 
 def test_two_runs_are_both_waited_for(runs: FaultServer) -> None:
     result = send_wait(runs.url, "--name", "test/two")
     assert result.returncode == 0, result.stderr
-    assert len(lines(result.stderr, r"test/two .* Completed")) == 2
+    assert len(lines(result.stderr, r"^test/two [0-9A-Z]{26}$")) == 1  # one event, two runs
+    assert len(lines(result.stderr, r"^  run [0-9A-Z]{26} Completed")) == 2
 
 
 @pytest.mark.parametrize(
     ("name", "status", "output"),
     [
-        ("test/fail", "Failed", '\n  {"error":{"name":"Error","message":"boom"}}'),
+        ("test/fail", "Failed", '\n    {"error":{"name":"Error","message":"boom"}}'),
         ("test/cancel", "Cancelled", ""),
     ],
 )
@@ -91,7 +95,7 @@ def test_failed_run_exits_1(runs: FaultServer, name: str, status: str, output: s
     assert result.returncode == 1
     event_id = result.stdout.strip()
     assert re.search(
-        rf"^{name} {event_id}: run [0-9A-Z]{{26}} {status} in 200 ms{re.escape(output)}$",
+        rf"^{name} {event_id}\n  run [0-9A-Z]{{26}} {status} in 200 ms{re.escape(output)}$",
         result.stderr,
         re.M,
     )
@@ -108,9 +112,9 @@ def test_mixed_outcomes_and_timeout(runs: FaultServer) -> None:
     ids = result.stdout.split()
     assert len(ids) == 5  # send's own output is unchanged
     err = result.stderr
-    assert len(lines(err, r"^test/ok .* Completed in 200 ms")) == 2
+    assert len(lines(err, r"^  run [0-9A-Z]{26} Completed in 200 ms$")) == 2
     assert re.search(
-        rf"^test/hang {ids[1]}: run [0-9A-Z]{{26}} still Running after 1\.\d s$", err, re.M
+        rf"^test/hang {ids[1]}\n  run [0-9A-Z]{{26}} still Running after 1\.\d s$", err, re.M
     )
     assert re.search(rf"^test/none {ids[3]}: no runs after 1\.\d s$", err, re.M)
     assert err.endswith(
@@ -186,7 +190,7 @@ def test_signing_key_flag_authenticates_the_reads_of_wait(run_server: Any) -> No
     assert refused.stderr.splitlines()[-1] == "hint: set INNGEST_SIGNING_KEY or pass --signing-key"
     result = send_wait(server.url, "--name", "test/ok", "-o", "ids", "--signing-key", SIGNING_KEY)
     assert result.returncode == 0, result.stderr
-    assert len(lines(result.stderr, r"test/ok .* Completed")) == 1
+    assert len(lines(result.stderr, r"^  run [0-9A-Z]{26} Completed")) == 1
     hashed = hashlib.sha256(bytes.fromhex("ab" * 32)).hexdigest()
     assert server.state()["auth"][-1] == f"Bearer {hashed}"
     assert SIGNING_KEY not in result.stderr + result.stdout

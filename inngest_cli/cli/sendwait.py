@@ -125,13 +125,15 @@ class RunWaiter:
         raise InngestCLIError(message, hint=hint)
 
 
-OUTPUT_INDENT = "  "
+RUN_INDENT = "  "
+OUTPUT_INDENT = "    "
 
 
 def _report(wait: EventWait) -> None:
-    """One line per run (or per event without runs), as soon as the event has an outcome; a
-    finished run's output follows on a line of its own, indented and cut to 80 columns (the
-    IDs on the first line are never cut; `runs get RUN_ID` shows the whole output)."""
+    """The event on a line, as soon as it has an outcome, and each of its runs on a line of its
+    own below it; a finished run's output follows, indented and cut to 80 columns (names and
+    IDs are never cut; `runs get RUN_ID` shows the whole output). An event without runs is one
+    line."""
     from inngest_cli.apiobjects import field, format_duration, is_terminal, run_duration_ms, status
     from inngest_cli.cli.render import preview
     from inngest_cli.units import WIDTH, cut
@@ -144,14 +146,16 @@ def _report(wait: EventWait) -> None:
     if wait.outcome is Outcome.NOT_FOUND:
         stderr_line(f"{head}: event not found through the REST API after {wait.waited:.1f} s")
         return
+    stderr_line(head)
     for run_id, run in wait.runs.items():
         run_status = status(run)
+        line = f"{RUN_INDENT}run {run_id} "
         if not is_terminal(run):
-            stderr_line(f"{head}: run {run_id} still {run_status} after {wait.waited:.1f} s")
+            stderr_line(f"{line}still {run_status} after {wait.waited:.1f} s")
             continue
         took = format_duration(run_duration_ms(run))  # finished: no clock needed
         output = preview(field(run, "output"))
-        stderr_line(f"{head}: run {run_id} {run_status}" + (f" in {took}" if took else ""))
+        stderr_line(line + run_status + (f" in {took}" if took else ""))
         if output:
             stderr_line(OUTPUT_INDENT + cut(output, WIDTH - len(OUTPUT_INDENT)))
 
