@@ -14,10 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from inngest_cli.errors import UsageError
-from inngest_cli.profiles import PROFILE_KEYS, Active  # one way: profiles never imports config
+from inngest_cli.profiles import (  # one way: profiles never imports config
+    EMPTY,
+    PROFILE_KEYS,
+    Active,
+)
 from inngest_cli.redact import Secrets
 
 CLOUD_EVENT_API = "https://inn.gs"
@@ -30,8 +35,7 @@ DEFAULT = "default"
 _PROFILE_KEY_OF = {variable: key for key, variable in PROFILE_KEYS.items()}
 
 
-@dataclass(frozen=True)
-class Layers:
+class Layers(NamedTuple):  # a NamedTuple: a dataclass compiles its methods at start-up
     """Where settings come from, below the command-line flags: the environment, then a profile.
 
     ``profile`` uses the environment variables' names (`INNGEST_EVENT_KEY`, ...); ``profile_name``
@@ -39,7 +43,7 @@ class Layers:
     """
 
     environ: Mapping[str, str]
-    profile: Mapping[str, str] = field(default_factory=dict)
+    profile: Mapping[str, str] = EMPTY
     profile_name: str | None = None
 
     def get(self, *names: str) -> tuple[str | None, str]:
@@ -96,14 +100,15 @@ def parse_dev(value: str | None, secrets: Secrets) -> tuple[bool, str | None]:
         return True, None
     if "://" in text:
         return True, normalize_origin(text, "INNGEST_DEV", secrets)
-    shown = repr(text) if len(text) <= 12 or _HOST_PORT.fullmatch(text) else "the value"
+    shown = repr(text) if len(text) <= 12 or re.fullmatch(_HOST_PORT, text) else "the value"
     raise UsageError(
         f"INNGEST_DEV / --dev: {secrets.redact(shown)} is not 1, true, 0, false or a URL"
     )
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}")
-_HOST_PORT = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/?")
+# patterns for naming a refused URL, compiled (and cached by `re`) when one is refused
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.-]{0,15}"
+_HOST_PORT = r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/?"
 _KEY_HINTS = {
     "event": "e.g. --event-api-url https://inn.gs with the key in INNGEST_EVENT_KEY "
     "(the client adds /e/<key> itself)",
@@ -119,15 +124,15 @@ def shown_url(value: str, secrets: Secrets) -> str:
     text = value.strip()
     scheme, sep, rest = text.partition("://")
     if not sep:
-        looks_like_host = _HOST_PORT.fullmatch(text) and ("." in text or "localhost" in text)
+        looks_like_host = re.fullmatch(_HOST_PORT, text) and ("." in text or "localhost" in text)
         return repr(secrets.redact(text)) if looks_like_host and len(text) <= 100 else "the value"
     netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
     _, at, host = netloc.rpartition("@")
     shown = "".join((
-        scheme if _SCHEME.fullmatch(scheme) else "…",
+        scheme if re.fullmatch(_SCHEME, scheme) else "…",
         "://",
         "****@" if at else "",
-        host if _HOST_PORT.fullmatch(host) and len(host) <= 100 else "…" if host else "",
+        host if re.fullmatch(_HOST_PORT, host) and len(host) <= 100 else "…" if host else "",
         "/…" if len(netloc) < len(rest) and rest[len(netloc):].strip("/") else "",
     ))
     return repr(secrets.redact(shown))

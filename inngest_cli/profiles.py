@@ -24,11 +24,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from inngest_cli.errors import UsageError
+
+EMPTY: Mapping[Any, Any] = MappingProxyType({})  # the default of a record's mappings: read-only
 
 CONFIG_ENV = "INNGEST_CLI_CONFIG"
 PROFILE_ENV = "INNGEST_PROFILE"
@@ -62,18 +64,17 @@ def config_path(environ: Mapping[str, str]) -> Path:
     return Path(base) / "inngest-cli" / "config.toml"
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):  # a NamedTuple: a dataclass compiles its methods at start-up
     path: Path
     exists: bool = False
     default_profile: str | None = None
     # profile name -> {SDK variable name: value}
-    profiles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    profiles: Mapping[str, Mapping[str, str]] = EMPTY
     holds_keys: bool = False
     mode: int | None = None  # permission bits, when the file exists
     # profile name -> what is wrong with it: reported only when that profile is the one used, so
     # a typo in one profile does not break the commands that use another
-    problems: Mapping[str, UsageError] = field(default_factory=dict)
+    problems: Mapping[str, UsageError] = EMPTY
 
     @property
     def names(self) -> list[str]:
@@ -195,14 +196,13 @@ def permission_warning(config: ConfigFile) -> str | None:
     )
 
 
-@dataclass(frozen=True)
-class Active:
+class Active(NamedTuple):
     """The profile in effect: its values by SDK variable name, and how it was chosen."""
 
     file: ConfigFile
     name: str | None = None
     chosen_by: str | None = None  # "--profile", "INNGEST_PROFILE" or "default_profile"
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = EMPTY
     warning: str | None = None
 
 

@@ -31,9 +31,9 @@ from inngest_cli.signingkeys import KEY_IN_TEXT, is_hex_body, strip_prefix
 FRAGMENT = 8
 """The shortest piece of a registered secret that is masked on its own."""
 
-_E_PATH = re.compile(r"/e/([^/?#\s\"'<>&;,()\[\]{}]+)")
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@")
-_BEARER = re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})")
+_E_PATH = r"/e/([^/?#\s\"'<>&;,()\[\]{}]+)"
+_USERINFO = r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#@\"'<>]+@"
+_BEARER = r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{8,})"
 
 
 def mask(secret: str | None) -> str:
@@ -149,10 +149,12 @@ class Secrets:
         if matcher.whole is not None:
             text = matcher.whole.sub(lambda m: mask(m.group(0)), text)
             text = matcher.pieces(text)
-        text = KEY_IN_TEXT.sub(lambda m: mask(m.group(0)), text)
-        text = _BEARER.sub(lambda m: m.group(1) + mask(m.group(2)), text)
-        text = _USERINFO.sub(r"\1****@", text)
-        return _E_PATH.sub(_mask_segment, text)
+        # the patterns are compiled (and cached by `re`) on first use: a run that reports
+        # nothing compiles none
+        text = re.sub(KEY_IN_TEXT, lambda m: mask(m.group(0)), text)
+        text = re.sub(_BEARER, lambda m: m.group(1) + mask(m.group(2)), text)
+        text = re.sub(_USERINFO, r"\1****@", text)
+        return re.sub(_E_PATH, _mask_segment, text)
 
     def excerpt(self, text: str, limit: int, *, more: bool = False) -> str:
         """At most ``limit`` characters of ``text``, masked before the cut: a secret across the

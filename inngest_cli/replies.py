@@ -64,10 +64,10 @@ def classify(status: int, content: bytes, headers: Mapping[str, str], secrets: S
     ids = _usable_ids(raw_ids) if isinstance(raw_ids, list) else []
     # a reply's words are the server's: masked here, before they are cut or become a message
     error = secrets.excerpt(obj["error"], MAX_ERROR) if isinstance(obj.get("error"), str) else ""
+    if status == 200 and isinstance(raw_ids, list) and not error:
+        return Reply(Outcome.ACCEPTED, status, ids, "")  # the usual reply: nothing to quote
     start = snippet(content, secrets, 120)
     if status == 200:
-        if isinstance(raw_ids, list) and not error:
-            return Reply(Outcome.ACCEPTED, status, ids, "")
         return Reply(
             Outcome.FATAL,
             status,
