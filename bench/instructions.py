@@ -24,6 +24,7 @@ valgrind. --profile writes a callgrind profile of this checkout's largest send a
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import shutil
@@ -72,6 +73,9 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
+    # bytecode for the checkout, as an installed package has: under PYTHONDONTWRITEBYTECODE an
+    # editable install would otherwise compile its changed modules in every counted run
+    compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
     sizes = [int(s) for s in args.sizes.split(",")]
     versions = {"cli": args.python, **({"base": args.baseline} if args.baseline else {})}
     workdir = Path(tempfile.mkdtemp(prefix="inngest-instr-"))
