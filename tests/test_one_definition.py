@@ -37,14 +37,16 @@ def test_defined_in_one_module(text: str, home: str) -> None:
     assert _modules_containing(text) == [home]
 
 
-def test_the_three_time_parsers_have_names_that_say_which_times_they_read() -> None:
+def test_the_three_time_parsers_live_in_timeparse_and_say_which_times_they_read() -> None:
     from inngest_cli import apiobjects, timeparse
     from inngest_cli.server import v1format
 
     assert not hasattr(apiobjects, "parse_time_ms") and not hasattr(v1format, "parse_time")
+    for parser in ("parse_time_ms", "parse_rfc3339_ms", "parse_go_time_ms"):
+        assert _modules_containing(f"def {parser}(") == ["timeparse.py"], parser
     moment, ms = "2026-11-23T10:00:00.5Z", 1_795_428_000_500
     assert timeparse.parse_rfc3339_ms(moment) == ms
-    assert v1format.parse_go_time_ms(moment) == ms
+    assert timeparse.parse_go_time_ms(moment) == ms
     assert timeparse.parse_time_ms(moment, past_by_default=True) == ms
     # where they differ, on purpose: relative times are for the command line only
-    assert timeparse.parse_rfc3339_ms("-1h") is None and v1format.parse_go_time_ms("-1h") is None
+    assert timeparse.parse_rfc3339_ms("-1h") is None and timeparse.parse_go_time_ms("-1h") is None

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inngest_cli import jsontext
+from inngest_cli import jsontext, timeparse
 from inngest_cli.ids import IdSeed, encode_ulid, ulid_time_ms
 from inngest_cli.server import ingest, v1format
 from inngest_cli.server.ingest import IdAllocator, parse_body, seeded_ids, ulid_run
@@ -261,13 +261,13 @@ def test_store_uses_wal_and_full_sync(tmp_path: Path) -> None:
     ("Fri, 02 Jan 2026 03:04:05 -0000", 1767323045000),
 ])
 def test_parse_time_accepts(text: str, ms: int) -> None:
-    assert v1format.parse_go_time_ms(text) == ms
+    assert timeparse.parse_go_time_ms(text) == ms
 
 
 @pytest.mark.parametrize("text", ["1700000000", "1700000000000", "yesterday", "2026-13-01",
                                   "2026-01-02T03:04:05 02:00", "", "now", "2026-01-02T25:00:00Z"])
 def test_parse_time_rejects(text: str) -> None:
-    assert v1format.parse_go_time_ms(text) is None
+    assert timeparse.parse_go_time_ms(text) is None
 
 
 @pytest.mark.parametrize(("text", "limit"), [

@@ -21,7 +21,7 @@ from inngest_cli.server import v1format
 from inngest_cli.server.http import Request, Response
 from inngest_cli.server.ingest import IdAllocator, parse_body
 from inngest_cli.server.store import EventQuery, EventRow, Store, StoreError
-from inngest_cli.timeparse import now_ms
+from inngest_cli.timeparse import now_ms, parse_go_time_ms
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -124,12 +124,12 @@ def list_events(services: Services, request: Request) -> Response:
     now = now_ms()
     after, before = now - v1format.DEFAULT_WINDOW_MS, now
     if query.get("received_after"):
-        parsed = v1format.parse_go_time_ms(query["received_after"])
+        parsed = parse_go_time_ms(query["received_after"])
         if parsed is None:
             return error(400, "Invalid received_after query parameter")
         after = parsed
     if query.get("received_before"):
-        parsed = v1format.parse_go_time_ms(query["received_before"])
+        parsed = parse_go_time_ms(query["received_before"])
         if parsed is None:  # sic: Inngest names the wrong parameter
             return error(400, "Invalid received_after query parameter")
         before = parsed

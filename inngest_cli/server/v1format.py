@@ -7,13 +7,12 @@ newline, and ``<``, ``>``, ``&``, U+2028 and U+2029 escaped inside strings.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import hmac
 import json
 import re
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -23,6 +22,7 @@ from inngest_cli.ids import new_ulid
 from inngest_cli.jsontext import go_json
 from inngest_cli.server.store import CancellationRow, EventRow, FunctionRow, RunRow, Store
 from inngest_cli.signingkeys import is_hex_body, strip_prefix
+from inngest_cli.timeparse import parse_go_time_ms
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 DEV_ENV_ID = "00000000-0000-4000-b000-000000000000"  # runs' environment_id in dev/self-hosted
@@ -32,9 +32,6 @@ DEFAULT_WINDOW_MS = 3_600_000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-_ISO = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})?)?", re.ASCII)
 _INT = re.compile(r"[+-]?\d+", re.ASCII)  # Go's digits are ASCII ones
 
 
@@ -52,36 +49,6 @@ def rfc3339_ns(ns: int) -> str:
     seconds, nanos = divmod(ns, 1_000_000_000)
     text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
     return f"{text}.{nanos:09d}".rstrip("0") + "Z" if nanos else text + "Z"
-
-
-def parse_go_time_ms(text: str) -> int | None:
-    """Milliseconds for a query's time as Inngest's (Go) server parses it, None otherwise: an
-    RFC 3339 / ISO 8601 date or time (offset-less means UTC) or an RFC 1123/822/850-style date.
-    Numeric epochs and relative times are not dates here, unlike `timeparse.parse_time_ms` (the
-    CLI's flags), and a bad value is ignored rather than an error."""
-    match = _ISO.fullmatch(text)
-    try:
-        if match:
-            year, month, day, hour, minute, second, frac, zone = match.groups()
-            tz = UTC
-            if zone and zone != "Z":
-                sign = -1 if zone[0] == "-" else 1
-                offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-                if offset >= timedelta(hours=24):
-                    return None
-                tz = timezone(sign * offset)
-            moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                              int(second or 0), tzinfo=tz)
-            millis = int((frac or "0")[:3].ljust(3, "0"))
-            return (moment - _EPOCH) // _MS + millis
-        if _INT.fullmatch(text.strip()) or not any(c.isalpha() for c in text):
-            return None
-        moment = email.utils.parsedate_to_datetime(text)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - _EPOCH) // _MS
 
 
 def parse_limit(text: str | None) -> int:

@@ -45,7 +45,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from inngest_cli.ids import encode_ulid  # noqa: E402
-from inngest_cli.server.v1format import parse_go_time_ms, rfc3339_ms  # noqa: E402
+from inngest_cli.server.v1format import rfc3339_ms  # noqa: E402
+from inngest_cli.timeparse import parse_go_time_ms  # noqa: E402
 
 NIL = "00000000-0000-0000-0000-000000000000"
 FUNCTION = "9f3c1a52-6f0e-4a53-9b7e-0c1d2e3f4a5b"
