@@ -44,12 +44,14 @@ class _Plain(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 _decode = msgspec.json.Decoder(_Plain).decode
 
-# Digits become "0", exponent marks "e", a "+" goes, everything else becomes a space: a number
-# beyond a double then shows as "e000" or as a run of 200 zeros (see _beyond_double). (Marking
-# "+" as "e" would make translate a quarter cheaper, but then every phone number written
-# "+14155550123" would raise an alarm and send its line to the exact path.)
+# Digits and "+" become "0", exponent marks "e", everything else a space: a number beyond a double
+# then shows as "0e000" or as a run of 200 zeros (see _beyond_double). A translate with no
+# bytes to delete runs at twice the speed of one that deletes the "+"; the price is a false
+# alarm (the exact path, for that line only) on a 2-digit exponent written with a "+", as in
+# 1e+16, while a phone number written "+14155550123" still raises none.
 _NUMBERS = bytes(
-    ord("0") if chr(b).isdigit() and b < 128 else ord("e") if b in b"eE" else ord(" ")
+    ord("0") if (chr(b).isdigit() and b < 128) or b == ord("+") else ord("e") if b in b"eE"
+    else ord(" ")
     for b in range(256)
 )
 _LONG_DIGITS = b"0" * 200
@@ -61,10 +63,11 @@ def _beyond_double(text: bytes) -> bool:
 
     Such a number is at least 1e308: with an exponent under 100, it has at least 209 digits
     before the point; otherwise its exponent has three digits or more (leading zeros count),
-    after an optional "+" (a "-" exponent only makes a number smaller).
+    after an optional "+" (a "-" exponent only makes a number smaller), and follows a digit
+    (JSON has no "1.e5" and no "e5").
     """
-    marks = text.translate(_NUMBERS, b"+")
-    return b"e000" in marks or _LONG_DIGITS in marks
+    marks = text.translate(_NUMBERS)
+    return b"0e000" in marks or _LONG_DIGITS in marks
 
 
 def _bad_utf8(text: bytes) -> bool:

@@ -189,6 +189,21 @@ def test_unusual_lines_take_the_exact_path(line: bytes) -> None:
     assert assert_agree([b'{"name":"app/ok"}', line, b'{"name":"app/ok"}']) == 1
 
 
+@pytest.mark.parametrize(
+    ("number", "alarm"),
+    [
+        (b"1e400", True), (b"1E+400", True), (b"1e+0400", True), (b"-1.5E309", True),
+        (b"1e308", True), (b"1" * 209, True), (b"1" * 200 + b".5", True),
+        (b"1e+16", True),  # a 2-digit exponent with a "+": a false alarm (the exact path)
+        (b"1e-400", False), (b"1.5e10", False), (b"1" * 199, False), (b"2e99", False),
+        (b'"+14155550123"', False), (b'"file123"', False), (b'"e1000"', False),
+    ],
+)
+def test_the_number_screen(number: bytes, alarm: bool) -> None:
+    """Every number beyond a double raises an alarm; the common numbers and strings do not."""
+    assert fastpath._beyond_double(b'{"name":"a","data":{"n":' + number + b"}}") is alarm
+
+
 @st.composite
 def decodable_events(draw: st.DrawFn) -> bytes:
     """Canonical fields of the right JSON types only (each line decodes on the fast path), with
