@@ -179,9 +179,6 @@ def _shaped_runs(
     stopper: Stopper | None,
     reading: list[bool],
 ) -> Iterator[list[Event | Failure]]:
-    import gzip
-    import zlib
-
     from inngest_cli.payload import shape_sources
     from inngest_cli.sources import gunzipped, is_regular
 
@@ -204,8 +201,20 @@ def _shaped_runs(
                 for item in run if base else ():
                     item.line += base
                 yield run
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        except Exception as exc:
+            if not _gzip_error(exc):
+                raise
             raise InputError(f"{source}: not valid gzip: {exc}") from None
+
+
+def _gzip_error(exc: Exception) -> bool:
+    """Whether ``exc`` says a gzip stream is broken (gzip is imported only to read one)."""
+    import zlib
+
+    gzip = sys.modules.get("gzip")
+    return isinstance(exc, EOFError | zlib.error) or (
+        gzip is not None and isinstance(exc, gzip.BadGzipFile)
+    )
 
 
 def total_size(paths: tuple[str, ...]) -> int | None:
