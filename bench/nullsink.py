@@ -1,6 +1,8 @@
 """A minimal Event API sink for benchmarks: parses each JSON body, counts its events, answers
-with that many IDs, stores nothing. Measures a client, not a server: with it, a client's own cost
-per event decides its throughput. `GET /count` returns how many events it took.
+with that many IDs, stores nothing. With it a client's own cost per event weighs far more than
+with `serve`, but it is not free: parsing every body with orjson takes it ~0.35-0.45 s of CPU per
+200k events of bench/bulk.py, which on a 2-core machine is most of curl's run and most of the
+core a client does not use (README, "Benchmarks"). `GET /count` returns how many events it took.
 
     python bench/nullsink.py      # prints "nullsink listening on http://127.0.0.1:PORT"
 """
