@@ -26,7 +26,7 @@ from operator import attrgetter
 import msgspec
 
 from inngest_cli.payload import Event, Failure
-from inngest_cli.validation import MAX_TS_MS, MIN_TS_MS, RESERVED_PREFIX
+from inngest_cli.validation import plain_name, plain_ts
 
 
 class _Object(msgspec.Struct, gc=False):
@@ -135,14 +135,6 @@ _ID = attrgetter("id")
 _TS = attrgetter("ts")
 
 
-def _plain_name(name: str) -> bool:
-    return bool(name) and (name[0] not in "iI" or name[:8].lower() != RESERVED_PREFIX)
-
-
-def _plain_ts(ts: int | None) -> bool:
-    return ts is None or ts == 0 or MIN_TS_MS <= ts <= MAX_TS_MS
-
-
 def _all_plain(
     stripped: list[bytes], decoded: list[_Plain], names: list[str], limit: int
 ) -> bool:
@@ -155,8 +147,8 @@ def _all_plain(
     distinct = names[:1] if names.count(names[0]) == len(names) else set(names)
     return (
         longest <= limit
-        and all(map(_plain_name, distinct))
-        and all(map(_plain_ts, set(map(_TS, decoded))))
+        and all(map(plain_name, distinct))
+        and all(map(plain_ts, set(map(_TS, decoded))))
         and (longest <= DEEP or not any(map(_deep, stripped)))
     )
 
@@ -178,8 +170,8 @@ def _one_by_one(
             name, ts, size = event.name, event.ts, len(line)
             if (
                 size <= limit
-                and _plain_name(name)
-                and _plain_ts(ts)
+                and plain_name(name)
+                and plain_ts(ts)
                 and (size <= DEEP or not _deep(line))
             ):
                 append(Event(source, number, line, line, name, event.id))
