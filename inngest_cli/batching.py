@@ -182,3 +182,17 @@ def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
     last = packer.flush()
     if last is not None:
         yield last
+
+
+def pack_runs(runs: Iterable[list[T]], limits: Limits) -> Iterator[list[T]]:
+    """`pack` for items that come in runs (a read's worth at a time, `payload.item_runs`): the
+    same batches, each run packed at once by `Packer.add_all`, with no Python step per item."""
+    packer = Packer(limits)
+    full: list[list[T]] = []
+    for run in runs:
+        packer.add_all(run, 0.0, full)
+        yield from full
+        full.clear()
+    last = packer.flush()
+    if last is not None:
+        yield last

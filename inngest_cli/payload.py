@@ -233,6 +233,11 @@ class Runs(Generic[T]):
                 yield run
 
 
+def item_runs(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` a run at a time: the runs of a `Runs`, any other iterable's items one by one."""
+    return items.lists() if isinstance(items, Runs) else ([item] for item in items)
+
+
 def shape_sources(
     sources: Iterable[tuple[str, IO[bytes]]], fmt: Format, shaping: Shaping
 ) -> Runs[Event | Failure]:

@@ -38,7 +38,7 @@ from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteE
 from inngest_cli.feed import Feed
 from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
-from inngest_cli.payload import Event, Failure, Runs
+from inngest_cli.payload import Event, Failure, Runs, item_runs
 from inngest_cli.replies import Outcome, Reply
 
 if TYPE_CHECKING:
@@ -311,7 +311,7 @@ class Sender:
         pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         # Memory: the requests in flight, one batch packed ahead of them (`ready`), and at most
         # one batch's worth of items read ahead (the feed): about what it was before the feed.
-        runs = items.lists() if isinstance(items, Runs) else ([item] for item in items)
+        runs = item_runs(items)
         cut = items.cut if isinstance(items, Runs) else None
         feed: Feed[Item] = Feed(self._read(runs), options.limits.max_batch, cut)
         self._feed = feed

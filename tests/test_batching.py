@@ -206,3 +206,37 @@ def test_add_all_makes_exactly_the_batches_of_add(
         start += length
     assert got == want
     assert packer.flush() == want_rest
+
+
+@settings(max_examples=150, deadline=None)
+@given(SIZES, st.lists(st.integers(1, 9), min_size=1, max_size=6), LIMITS)
+def test_pack_runs_makes_the_batches_of_pack(
+    sizes: list[int], cuts: list[int], limits: Limits
+) -> None:
+    """`pack_runs` (what `send --dry-run` packs bulk input with) gives `pack`'s batches, the
+    last partial one included, however the input is cut into runs."""
+    from inngest_cli.batching import pack_runs
+
+    events = [ev(size, i) for i, size in enumerate(sizes)]
+    runs, start = [], 0
+    for length in cuts * (len(events) + 1):
+        if start >= len(events):
+            break
+        runs.append(events[start : start + length])
+        start += length
+    assert list(pack_runs(runs, limits)) == list(pack(events, limits))
+
+
+def test_pack_runs_is_lazy() -> None:
+    """A batch comes out as soon as the run that closes it is in (a live input is not held)."""
+    from inngest_cli.batching import pack_runs
+
+    def endless() -> Iterator[list[Ev]]:
+        i = 0
+        while True:
+            yield [ev(10, i), ev(10, i + 1), ev(10, i + 2)]
+            i += 3
+
+    batches = pack_runs(endless(), Limits(max_batch=2))
+    assert [e.tag for e in next(batches)] == [0, 1]
+    assert [e.tag for e in next(batches)] == [2, 3]
