@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,84 @@ def test_sending_needs_no_httpx(serve: ServeProcess) -> None:
     """One event to a local server: http.client, no httpx/httpcore/certifi (no proxy is set)."""
     heavy = loaded("send", "--dev", "--event-api-url", serve.url, "--name", "a/b")
     assert heavy <= {"concurrent", "ssl", "inngest_cli.sender", "inngest_cli.eventapi"}
+
+
+# -- the exit: `main` skips the interpreter's shutdown, and loses nothing by it ------------------
+
+EXIT_PROBE = """
+import atexit, sys, threading, time
+from inngest_cli.cli.main import main
+
+# written, never flushed: only the interpreter's shutdown (freeing the file) writes it out
+unflushed = open(sys.argv.pop(), "w")
+unflushed.write("shutdown ran")
+atexit.register(lambda: sys.stderr.write("exit handler ran\\n"))
+
+def late():  # a thread the interpreter would wait for: still running when the command ends
+    time.sleep(0.3)
+    sys.stderr.write("thread finished\\n")
+
+threading.Thread(target=late).start()
+if sys.argv[1] == "traced":
+    sys.settrace(lambda *args: None)
+sys.argv = ["inngest-cli", *sys.argv[2:]]
+main()
+"""
+
+
+def exit_probe(mode: str, *args: str, marker: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE, mode, *args, str(marker)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def test_main_exits_without_the_interpreters_shutdown(tmp_path: Path) -> None:
+    """Output flushed, running threads waited for and exit handlers run, as a normal exit
+    would; only the interpreter's teardown (freeing every object) is skipped."""
+    marker = tmp_path / "marker"
+    done = exit_probe("plain", "--version", marker=marker)
+    assert done.returncode == 0
+    assert done.stdout.startswith("inngest-cli ")
+    assert done.stderr.splitlines() == ["thread finished", "exit handler ran"]
+    assert marker.read_text() == ""  # the teardown did not run
+
+
+def test_main_keeps_the_usual_shutdown_under_a_tracer(tmp_path: Path) -> None:
+    """Coverage and profilers report from the interpreter's shutdown: under one, it runs."""
+    marker = tmp_path / "marker"
+    done = exit_probe("traced", "--version", marker=marker)
+    assert done.returncode == 0
+    assert done.stdout.startswith("inngest-cli ")
+    assert done.stderr.splitlines() == ["thread finished", "exit handler ran"]
+    assert marker.read_text() == "shutdown ran"
+
+
+def test_main_keeps_the_exit_code(tmp_path: Path) -> None:
+    done = exit_probe("plain", "send", "--dev", "--dry-run", "--name", "", marker=tmp_path / "m")
+    assert done.returncode == 2, done.stderr
+    assert "error:" in done.stderr
+
+
+def test_everything_written_reaches_a_pipe(tmp_path: Path) -> None:
+    """A long output through a pipe, and a file the command wrote, arrive whole: nothing is
+    left in a buffer at the exit."""
+    source = tmp_path / "events.ndjson"
+    source.write_bytes(b"".join(b'{"name":"app/e","data":{"n":%d}}\n' % i for i in range(20_000)))
+    failed = tmp_path / "failed.ndjson"
+    with source.open("ab") as f:
+        f.write(b'{"name":""}\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "inngest_cli", "send", str(source), "--dev", "--dry-run",
+         "--max-batch", "1", "-o", "ndjson", "--failed-out", str(failed), "-q"],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    lines = done.stdout.splitlines()
+    assert len(lines) == 20_000, done.stderr
+    assert json.loads(lines[-1])["request"] == 20_000
+    assert failed.read_bytes() == b'{"name":""}\n'
