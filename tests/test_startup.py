@@ -189,3 +189,37 @@ def test_everything_written_reaches_a_pipe(tmp_path: Path) -> None:
     assert len(lines) == 20_000, done.stderr
     assert json.loads(lines[-1])["request"] == 20_000
     assert failed.read_bytes() == b'{"name":""}\n'
+
+
+def test_commands_hand_typer_evaluated_annotations() -> None:
+    """typer reads the annotations of the command it builds on every run: as strings (under
+    `from __future__ import annotations`) it compiles and evaluates each one, ~60 M
+    instructions for `send`'s options. The commands a script runs over and over are written
+    without it (`serve`, long-running, and `completions`, run once, keep it)."""
+    import importlib
+    import inspect
+
+    import typer
+
+    from inngest_cli.cli.main import COMMANDS, _global
+
+    def callbacks(target: object) -> list[object]:
+        if not isinstance(target, typer.Typer):
+            return [target]
+        found = [info.callback for info in target.registered_commands]
+        for group in target.registered_groups:
+            found += callbacks(group.typer_instance)
+        return found
+
+    checked = [_global]
+    for name, lazy in COMMANDS.items():
+        if name in ("serve", "completions"):
+            continue
+        checked += callbacks(getattr(importlib.import_module(lazy.module), lazy.attribute))
+    assert len(checked) > 10
+    for function in checked:
+        strings = [
+            key for key, value in inspect.get_annotations(function).items()  # type: ignore[arg-type]
+            if isinstance(value, str)
+        ]
+        assert not strings, f"{function}: string annotations {strings}"

@@ -4,8 +4,6 @@ Creating one cancels runs in bulk, so it asks first (on a terminal) or needs --y
 prints the request instead. Dev and self-hosted Inngest servers do not offer the routes (they
 answer an empty 500): that is said once, and not retried."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

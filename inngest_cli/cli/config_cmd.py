@@ -1,8 +1,6 @@
 """`inngest-cli config show|path`: the settings every command would use, and where each came from
 (a flag, an environment variable, a profile of the config file, or the default)."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Annotated, Any
 

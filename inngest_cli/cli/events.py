@@ -1,8 +1,6 @@
 """`inngest-cli events list|get|runs|tail`: flags in, REST API reads out; the work is in
 `inngest_cli.restclient`, `waiting` and `tail`, the rendering in `render`."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`inngest-cli functions list`: an app's functions, read through the REST API."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

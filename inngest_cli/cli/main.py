@@ -1,8 +1,8 @@
 """The `inngest-cli` entry point: the command tree, global options, and the one place that turns
 errors into `error:` lines and exit codes. Each run has its own `RunContext` (cli/context.py)."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: typer reads the global options' annotations on
+# every run, and would evaluate strings one by one (see cli/send.py).
 import atexit
 import os
 import sys

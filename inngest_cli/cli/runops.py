@@ -2,8 +2,6 @@
 ...`) share: confirmation of destructive requests, `--dry-run` output, time flags, and their
 tables (80 columns at least, IDs never cut)."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any

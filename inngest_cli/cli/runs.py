@@ -1,8 +1,6 @@
 """`inngest-cli runs get|cancel|jobs`: one function run through the REST API: read it, cancel
 it, see its queued jobs."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Annotated, Any
 
