@@ -184,12 +184,11 @@ def main() -> None:
         pass
     if code != ExitCode.INTERRUPTED:
         if sys.gettrace() is not None or sys.getprofile() is not None:
-            sys.exit(code)
-        # Requests abandoned after an interrupt may still be blocking worker threads, which
-        # are not waited for; everything settled has been reported and saved. Otherwise every
-        # thread has finished its work.
+            sys.exit(code)  # the usual shutdown, which tracers and profilers report from
         _join_threads()
         atexit._run_exitfuncs()
+    # After an interrupt, requests abandoned when the grace period ended may still block worker
+    # threads: they are not waited for (everything settled has been reported and saved).
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -199,7 +198,8 @@ def main() -> None:
 
 
 def _join_threads() -> None:
-    """Wait for the threads the interpreter would wait for at exit (not daemon threads)."""
+    """Wait for the threads the interpreter would wait for at exit (not daemon threads; the
+    sender's pool, the only such threads, has been shut down by then)."""
     import threading
 
     current = threading.current_thread()
