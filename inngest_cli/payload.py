@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, Generic, TypeVar
+from itertools import repeat
+from typing import IO, Any, Generic, TypeVar, cast
 
 import msgspec
 import orjson
@@ -231,6 +232,14 @@ class Runs(Generic[T]):
         for run in self._runs:
             if run:
                 yield run
+
+
+def events_of(items: list[Event | Failure]) -> list[Event]:
+    """The Events among ``items``, in order: ``items`` itself for the usual batch (no failure
+    reports in it, checked in C), else a new list."""
+    if all(map(isinstance, items, repeat(Event))):
+        return cast("list[Event]", items)
+    return [item for item in items if isinstance(item, Event)]
 
 
 def item_runs(items: Iterable[T]) -> Iterator[list[T]]:

@@ -28,8 +28,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import repeat
-from typing import TYPE_CHECKING, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
@@ -38,7 +37,7 @@ from inngest_cli.errors import AuthError, ConnectError, Interrupted, LocalWriteE
 from inngest_cli.feed import Feed
 from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
-from inngest_cli.payload import Event, Failure, Runs, item_runs
+from inngest_cli.payload import Event, Failure, Runs, events_of, item_runs
 from inngest_cli.replies import Outcome, Reply
 
 if TYPE_CHECKING:
@@ -687,11 +686,7 @@ class Sender:
         batch = launch.items
         out = _Delivered(items=batch)
         results = out.results
-        events: list[Event] = (
-            cast("list[Event]", batch)  # the usual batch, checked in C
-            if all(map(isinstance, batch, repeat(Event)))
-            else [item for item in batch if isinstance(item, Event)]
-        )
+        events = events_of(batch)
         queue: deque[tuple[int, list[Event]]] = deque([(launch.offset, events)] if events else [])
         while queue:
             offset, events = queue.popleft()

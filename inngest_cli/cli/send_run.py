@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any
 
 from inngest_cli.errors import ExitCode, InngestCLIError, InputError, Interrupted
 
@@ -74,8 +74,6 @@ def dry_run(
     """Plan the requests without sending: one line per request (text), or with ``-o json`` one
     object ``{"requests": [...], "valid": N, "invalid": N}`` written as it goes (the input may
     never end), or with ``-o ndjson`` one object per request."""
-    from itertools import repeat
-
     import orjson
 
     from inngest_cli.batching import encode_batch, pack_runs
@@ -83,7 +81,7 @@ def dry_run(
     from inngest_cli.cli.context import current
     from inngest_cli.cli.output import FailureReport, summary
     from inngest_cli.ids import SEED_HEADER, IdSeed
-    from inngest_cli.payload import Event, Failure, item_runs
+    from inngest_cli.payload import Failure, events_of, item_runs
     from inngest_cli.redact import mask
     from inngest_cli.sender import Stats
     from inngest_cli.units import size_text
@@ -95,13 +93,11 @@ def dry_run(
     if fmt == "json":
         current().stdout.write('{"requests":[')
     for items in pack_runs(item_runs(stream), limits):
-        if all(map(isinstance, items, repeat(Event))):  # the usual batch, checked in C
-            batch = cast("list[Event]", items)
-        else:
+        batch = events_of(items)
+        if len(batch) < len(items):
             for failure in (item for item in items if isinstance(item, Failure)):
                 stats.failed += 1
                 report(failure)
-            batch = [item for item in items if not isinstance(item, Failure)]
             if not batch:
                 continue
         number += 1
