@@ -173,15 +173,7 @@ def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
     out, alone: it has already passed the per-event size check, and only the server can say
     whether it takes a request that large.
     """
-    packer = Packer(limits)
-    add = packer.add
-    for item in items:
-        full = add(item)
-        if full is not None:
-            yield full
-    last = packer.flush()
-    if last is not None:
-        yield last
+    return pack_runs(([item] for item in items), limits)
 
 
 def pack_runs(runs: Iterable[list[T]], limits: Limits) -> Iterator[list[T]]:
