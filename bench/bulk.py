@@ -14,8 +14,10 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
   base   with --baseline PYTHON: the same send by `PYTHON -m inngest_cli` (another version)
 
 interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk),
-peak RSS and CPU time (steadier than wall time on a busy machine). Every run checks that the sink
-stored exactly the number of events sent. Nothing leaves 127.0.0.1.
+peak RSS and CPU time (steadier than wall time on a busy machine), and the CPU time the sink spent
+serving each run (Linux): client and sink share the machine's cores, so a client that uses more
+of them leaves the sink less. Every run checks that the sink stored exactly the number of events
+sent. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ class Result:
     seconds: float
     rss_mib: float
     cpu: float = 0.0  # user + system seconds of the client process
+    sink_cpu: float | None = None  # user + system seconds the sink spent meanwhile (Linux)
 
     @property
     def rate(self) -> float:
@@ -160,6 +163,14 @@ class Sink:
         match = re.search(r"http://127\.0\.0\.1:\d+", self.proc.stdout.readline())
         assert match, "sink did not start"
         self.url = match.group(0)
+
+    def cpu(self) -> float | None:
+        """User + system seconds the sink has used so far (from /proc: Linux only)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stored(self) -> int:
         if self.kind == "null":
@@ -215,6 +226,7 @@ def run_one(
     baseline: str | None = None,
 ) -> Result:
     sink = Sink(workdir, sink_kind)
+    sink_before = sink.cpu()
     if name == "curl":
         cfg = workdir / "curl-url.cfg"
         cfg.write_text(curl_cfg.read_text().replace("URL", f"{sink.url}/e/bench"))
@@ -241,10 +253,16 @@ def run_one(
             ],
             cwd=workdir if name == "base" else None,  # `-m` looks in the working directory first
         )
+    sink_after = sink.cpu()
+    sink_cpu = None if sink_before is None or sink_after is None else sink_after - sink_before
     stored = sink.stored()
     if stored != count:
         raise SystemExit(f"{name}: the sink stored {stored} events, expected {count}")
-    return Result(name, count, seconds, rss, cpu)
+    return Result(name, count, seconds, rss, cpu, sink_cpu)
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def median(results: list[Result]) -> Result:
@@ -298,7 +316,7 @@ def main() -> None:
                     print(
                         f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
                         f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB"
-                        f"  CPU {result.cpu:5.2f} s",
+                        f"  CPU {result.cpu:5.2f} s  sink CPU {_seconds(result.sink_cpu)}",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -311,7 +329,7 @@ def main() -> None:
     )
     print(
         f"{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
-        f" {'CPU s':>6} {'cli/curl':>9} {'cli/sdk':>8}"
+        f" {'CPU s':>6} {'sink CPU':>8} {'cli/curl':>9} {'cli/sdk':>8}"
     )
     for count, best in table.items():
         for name, result in best.items():
@@ -321,7 +339,7 @@ def main() -> None:
                 extra += f" {result.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
             print(
                 f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
-                f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f}{extra}"
+                f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f} {_seconds(result.sink_cpu):>8}{extra}"
             )
     counts = sorted(table)
     if len(counts) > 1 and "cli" in names:
