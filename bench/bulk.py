@@ -64,6 +64,8 @@ def installed(target: str, *args: str) -> list[str]:
         else f"runpy.run_module({target!r}, run_name='__main__', alter_sys=True)"
     )
     return [PY, "-S", "-P", "-c", _BOOT + run, *args]
+
+
 CHUNK_BYTES = 512 * 1000  # "<= 512 KB"
 
 SDK_SCRIPT = r"""
