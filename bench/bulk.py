@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+from serve_idle import cpu_seconds
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
@@ -189,10 +190,9 @@ class Sink:
     def cpu(self) -> float | None:
         """User + system seconds the sink has used so far (from /proc: Linux only)."""
         try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return cpu_seconds(self.proc.pid)
         except OSError:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stored(self) -> int:
         if self.kind == "null":
