@@ -465,6 +465,41 @@ def test_slow_clients_do_not_block_the_real_server(quiet_serve: ServeProcess) ->
     assert len(quiet_serve.events(name="while-stalled")) == 20
 
 
+def test_event_posts_are_stored_one_at_a_time_and_other_routes_do_not_wait(
+    fast_timeouts: EventServer,
+) -> None:
+    """Posts arriving together are parsed and stored one after another (side by side they only
+    take turns under the GIL, at a cost): at most one is inside the store at once, every one is
+    answered, and /health is answered while they queue."""
+    store = fast_timeouts.store
+    inside, most, lock = 0, 0, threading.Lock()
+    original = store.insert_events
+
+    def slow_insert(rows: Any, skew_ms: int = 0) -> None:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+        time.sleep(0.15)
+        original(rows, skew_ms)
+        with lock:
+            inside -= 1
+
+    store.insert_events = slow_insert  # type: ignore[method-assign]
+    url = fast_timeouts.url
+    body = orjson.dumps([{"name": "app/queued", "data": {"n": n}} for n in range(3)])
+    with ThreadPoolExecutor(4) as pool:
+        posts = [pool.submit(httpx.post, f"{url}/e/k", content=body, timeout=5) for _ in range(4)]
+        time.sleep(0.1)  # the first is being stored, the others wait for it
+        started = time.monotonic()
+        assert health(url) == 200
+        assert time.monotonic() - started < 0.1
+        replies = [post.result() for post in posts]
+    assert [reply.status_code for reply in replies] == [200] * 4
+    assert len({i for reply in replies for i in reply.json()["ids"]}) == 12
+    assert most == 1
+
+
 # -- many writers, and kill -9 under load ------------------------------------------------------
 
 WRITER = r"""
