@@ -210,6 +210,25 @@ def test_store_window_cursor_name_and_skew(tmp_path: Path) -> None:
     reopened.close()
 
 
+@pytest.mark.parametrize("count", [1, 99, 100, 101, 250, 300])
+def test_store_inserts_every_row_once_across_statements(tmp_path: Path, count: int) -> None:
+    """Rows go in a hundred to a statement and the rest one by one: each row is stored exactly
+    once with every field, a repeated ID keeps its first row wherever the statements split, and
+    a retried request adds nothing."""
+    store = Store(tmp_path / "s.db")
+    now = 1_800_000_000_000
+    rows = [(encode_ulid(now, i.to_bytes(10, "big")), now, f"app/e{i % 7}", f"id-{i}",
+             f'{{"n":{i}}}', '{"u":1}' if i % 3 else None, now - i, "v1" if i % 2 else None)
+            for i in range(count)]
+    again = [(r[0], now, "app/again", "dup", None, None, now, None) for r in rows[::97]]
+    store.insert_events(rows + again, 0)
+    store.insert_events(rows, 0)  # the retry
+    assert store.count_events() == count
+    stored = store.list_events(EventQuery(now, now, 51 + count))
+    assert sorted(stored) == sorted(rows)
+    store.close()
+
+
 def test_store_excludes_internal_names_from_lists_only(tmp_path: Path) -> None:
     store = Store(":memory:")
     internal = _row(encode_ulid(5, bytes(10)), 5, "inngest/function.finished")

@@ -25,6 +25,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from inngest_cli.ids import encode_ulid
@@ -104,6 +105,10 @@ _WIDEN_MIN = "UPDATE meta SET value = ? WHERE key = 'min_skew_ms' AND value > ?"
 _WIDEN_MAX = "UPDATE meta SET value = ? WHERE key = 'max_skew_ms' AND value < ?"
 _SKEW = "SELECT key, value FROM meta WHERE key IN ('min_skew_ms', 'max_skew_ms')"
 _EVENT_COLUMNS = "internal_id, received_at, name, id, data, user, ts, v"
+_INSERT_EVENT = f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)"
+# Rows per statement: 800 parameters, under SQLite's smallest default limit (999).
+_ROWS_PER_INSERT = 100
+_INSERT_EVENTS = _INSERT_EVENT + ",(?,?,?,?,?,?,?,?)" * (_ROWS_PER_INSERT - 1)
 _RUN_COLUMNS = ("run_id, run_started_at, function_id, function_version, event_id, batch_id, "
                 "original_run_id, cron, status, ended_at, output")
 
@@ -214,9 +219,7 @@ class Store:
                 try:
                     conn.execute(_WIDEN_MIN, (skew_ms, skew_ms))
                     conn.execute(_WIDEN_MAX, (skew_ms, skew_ms))
-                    conn.executemany(
-                        f"INSERT OR IGNORE INTO events ({_EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                        rows)
+                    _insert_rows(conn, rows)
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -361,3 +364,14 @@ class Store:
     def count_events(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: Sequence[EventRow]) -> None:
+    """``rows`` a hundred to a statement.  sqlite3 gives up the GIL at every step, so
+    ``executemany`` hands it over once per row to any thread that wants it, the server's loop
+    thread reading the next requests among them, and waits each time to get it back."""
+    whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+    execute = conn.execute
+    for start in range(0, whole, _ROWS_PER_INSERT):
+        execute(_INSERT_EVENTS, list(chain.from_iterable(rows[start:start + _ROWS_PER_INSERT])))
+    conn.executemany(_INSERT_EVENT, rows[whole:])
