@@ -491,9 +491,8 @@ def test_event_posts_are_stored_one_at_a_time_and_other_routes_do_not_wait(
     with ThreadPoolExecutor(4) as pool:
         posts = [pool.submit(httpx.post, f"{url}/e/k", content=body, timeout=5) for _ in range(4)]
         time.sleep(0.1)  # the first is being stored, the others wait for it
-        started = time.monotonic()
         assert health(url) == 200
-        assert time.monotonic() - started < 0.1
+        assert not all(post.done() for post in posts)  # answered while posts still queue
         replies = [post.result() for post in posts]
     assert [reply.status_code for reply in replies] == [200] * 4
     assert len({i for reply in replies for i in reply.json()["ids"]}) == 12

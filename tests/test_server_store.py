@@ -220,8 +220,12 @@ def test_store_inserts_every_row_once_across_statements(tmp_path: Path, count: i
     rows = [(encode_ulid(now, i.to_bytes(10, "big")), now, f"app/e{i % 7}", f"id-{i}",
              f'{{"n":{i}}}', '{"u":1}' if i % 3 else None, now - i, "v1" if i % 2 else None)
             for i in range(count)]
-    again = [(r[0], now, "app/again", "dup", None, None, now, None) for r in rows[::97]]
-    store.insert_events(rows + again, 0)
+    mixed: list[EventRow] = []  # a repeat right after every 37th row: inside and across splits
+    for i, row in enumerate(rows):
+        mixed.append(row)
+        if i % 37 == 0:
+            mixed.append((row[0], now, "app/again", "dup", None, None, now, None))
+    store.insert_events(mixed, 0)
     store.insert_events(rows, 0)  # the retry
     assert store.count_events() == count
     stored = store.list_events(EventQuery(now, now, 51 + count))
