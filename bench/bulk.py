@@ -13,6 +13,8 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
   cli    `inngest-cli send FILE`
   base   with --baseline PYTHON: the same send by `PYTHON -m inngest_cli` (another version)
 
+(--sink-python PYTHON runs another version's serve as the sink, for a change to serve itself.)
+
 interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk),
 peak RSS and CPU time (steadier than wall time on a busy machine), and the CPU time the sink spent
 serving each run (Linux): client and sink share the machine's cores, so a client that uses more
@@ -171,16 +173,18 @@ class Sink:
     """A fresh sink on a free loopback port: `inngest-cli serve` with its own SQLite file, or
     (`--sink null`) bench/nullsink.py, which stores nothing and so measures the clients alone."""
 
-    def __init__(self, workdir: Path, kind: str) -> None:
+    def __init__(self, workdir: Path, kind: str, python: str | None = None) -> None:
         self.kind = kind
         self.db = workdir / f"sink-{time.time_ns()}.db"
-        cmd = (
-            [PY, str(ROOT / "nullsink.py")]
-            if kind == "null"
-            else [PY, "-m", "inngest_cli", "serve", "--port", "0", "--db", str(self.db), "--quiet"]
-        )
+        serve = ["-m", "inngest_cli", "serve", "--port", "0", "--db", str(self.db), "--quiet"]
+        cmd = [PY, str(ROOT / "nullsink.py")] if kind == "null" else [python or PY, *serve]
+        # another version's serve: `-m` looks in the working directory first, not in this checkout
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=workdir if python else None,
         )
         assert self.proc.stdout is not None
         match = re.search(r"http://127\.0\.0\.1:\d+", self.proc.stdout.readline())
@@ -246,8 +250,9 @@ def run_one(
     curl_cfg: Path,
     sink_kind: str,
     baseline: str | None = None,
+    sink_python: str | None = None,
 ) -> Result:
-    sink = Sink(workdir, sink_kind)
+    sink = Sink(workdir, sink_kind, sink_python)
     sink_before = sink.cpu()
     if name == "curl":
         cfg = workdir / "curl-url.cfg"
@@ -300,6 +305,12 @@ def main() -> None:
         help="serve: inngest-cli serve with SQLite (default); null: store nothing",
     )
     parser.add_argument(
+        "--sink-python",
+        metavar="PYTHON",
+        help="with --sink serve: run `PYTHON -m inngest_cli serve` (another version's serve) "
+        "as the sink, to see what a change to serve does",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="PYTHON",
         help="add a 'base' contender: `PYTHON -m inngest_cli send` (another checkout's venv), "
@@ -322,7 +333,8 @@ def main() -> None:
             for _ in range(args.rounds):
                 for name in names:  # interleaved, so drift hits every contender alike
                     result = run_one(
-                        name, count, path, workdir, curl_cfg, args.sink, args.baseline
+                        name, count, path, workdir, curl_cfg, args.sink, args.baseline,
+                        args.sink_python,
                     )
                     runs[name].append(result)
                     print(
@@ -335,8 +347,9 @@ def main() -> None:
             table[count] = {name: median(results) for name, results in runs.items()}
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
+    which = f" ({args.sink_python} -m inngest_cli serve)" if args.sink_python else ""
     print(
-        f"\nsink: {args.sink}, median of {args.rounds} round(s); no peak RSS reads below "
+        f"\nsink: {args.sink}{which}, median of {args.rounds} round(s); no peak RSS reads below "
         f"{own_peak_mib():.1f} MiB (this script's own)"
     )
     print(
