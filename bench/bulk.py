@@ -9,6 +9,8 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
   curl   posting the input pre-chunked into <=512 KB JSON arrays, one kept-alive connection,
          each body streamed from its file (chunking is done before the clock starts: this is
          the floor for the sink)
+  curl4  with --clients ...,curl4: the same, over 4 connections at once (`curl -Z`), as many as
+         `inngest-cli` keeps busy (its default --concurrency): the sink's floor for that
   sdk    the official `inngest` SDK's `send_sync` in chunks of 1000 (a script reading the file)
   cli    `inngest-cli send FILE`
   base   with --baseline PYTHON: the same send by `PYTHON -m inngest_cli` (another version)
@@ -18,8 +20,11 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
 interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk),
 peak RSS and CPU time (steadier than wall time on a busy machine), and the CPU time the sink spent
 serving each run (Linux): client and sink share the machine's cores, so a client that uses more
-of them leaves the sink less. Every run checks that the sink stored exactly the number of events
-sent. Nothing leaves 127.0.0.1.
+of them leaves the sink less. With --sink null it also prints when the client's first request had
+reached the sink (its start-up, which the sink waits through) and for what share of the time from
+then to the last reply the sink was working (parsing and answering, bodies already received):
+near 100% the sink holds the client back, well below it the client is the one to speed up.
+Every run checks that the sink stored exactly the number of events sent. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import urllib.request
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 from serve_idle import cpu_seconds
@@ -163,6 +169,13 @@ class Result:
     rss_mib: float
     cpu: float = 0.0  # user + system seconds of the client process
     sink_cpu: float | None = None  # user + system seconds the sink spent meanwhile (Linux)
+    first_post: float | None = None  # null sink: seconds from the start to the first body
+    sink_busy: float | None = None  # null sink: working share of first body .. last reply
+
+    def timeline(self) -> str:
+        if self.first_post is None or self.sink_busy is None:
+            return ""
+        return f"  1st post {self.first_post:5.3f} s  sink busy {self.sink_busy:4.0%}"
 
     @property
     def rate(self) -> float:
@@ -190,6 +203,7 @@ class Sink:
         match = re.search(r"http://127\.0\.0\.1:\d+", self.proc.stdout.readline())
         assert match, "sink did not start"
         self.url = match.group(0)
+        self.report: dict[str, Any] = {}  # the null sink's /count, once stored()
 
     def cpu(self) -> float | None:
         """User + system seconds the sink has used so far (from /proc: Linux only)."""
@@ -201,7 +215,8 @@ class Sink:
     def stored(self) -> int:
         if self.kind == "null":
             with urllib.request.urlopen(f"{self.url}/count") as reply:
-                taken: int = orjson.loads(reply.read())["count"]
+                self.report = orjson.loads(reply.read())
+            taken: int = self.report["count"]
             self.proc.terminate()
             self.proc.communicate(timeout=30)
             return taken
@@ -254,10 +269,12 @@ def run_one(
 ) -> Result:
     sink = Sink(workdir, sink_kind, sink_python)
     sink_before = sink.cpu()
-    if name == "curl":
+    started = time.monotonic()  # the null sink's clock too (one per machine)
+    if name in ("curl", "curl4"):
         cfg = workdir / "curl-url.cfg"
         cfg.write_text(curl_cfg.read_text().replace("URL", f"{sink.url}/e/bench"))
-        seconds, rss, cpu = timed(["curl", "-K", str(cfg)])
+        parallel = ["-Z", "--parallel-max", "4", "--no-progress-meter"] if name == "curl4" else []
+        seconds, rss, cpu = timed(["curl", *parallel, "-K", str(cfg)])
     elif name == "sdk":
         script = workdir / "sdk_send.py"
         script.write_text(SDK_SCRIPT)
@@ -275,7 +292,12 @@ def run_one(
     stored = sink.stored()
     if stored != count:
         raise SystemExit(f"{name}: the sink stored {stored} events, expected {count}")
-    return Result(name, count, seconds, rss, cpu, sink_cpu)
+    result = Result(name, count, seconds, rss, cpu, sink_cpu)
+    first, last, busy = (sink.report.get(key) for key in ("first", "last", "busy"))
+    if first is not None and last is not None and busy is not None:
+        result.first_post = first - started
+        result.sink_busy = busy / (last - first) if last > first else 1.0
+    return result
 
 
 def _seconds(value: float | None) -> str:
@@ -296,7 +318,9 @@ def main() -> None:
     )
     parser.add_argument("--skip-sdk", action="store_true")
     parser.add_argument(
-        "--clients", default="curl,cli,sdk", help="which contenders to run (comma-separated)"
+        "--clients",
+        default="curl,cli,sdk",
+        help="which contenders to run (comma-separated; curl4 too, if named)",
     )
     parser.add_argument(
         "--sink",
@@ -340,7 +364,8 @@ def main() -> None:
                     print(
                         f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
                         f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB"
-                        f"  CPU {result.cpu:5.2f} s  sink CPU {_seconds(result.sink_cpu)}",
+                        f"  CPU {result.cpu:5.2f} s  sink CPU {_seconds(result.sink_cpu)}"
+                        f"{result.timeline()}",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -355,16 +380,19 @@ def main() -> None:
     print(
         f"{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
         f" {'CPU s':>6} {'sink CPU':>8} {'cli/curl':>9} {'cli/sdk':>8}"
+        + (f" {'cli/curl4':>9}" if "curl4" in names else "")
     )
     for count, best in table.items():
         for name, result in best.items():
             extra = ""
             if name in ("cli", "base"):  # base: the --baseline version, against the same floor
                 extra = f" {result.rate / best['curl'].rate:8.2f}x" if "curl" in best else " " * 10
-                extra += f" {result.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else ""
+                extra += f" {result.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else " " * 9
+                extra += f" {result.rate / best['curl4'].rate:8.2f}x" if "curl4" in best else ""
             print(
                 f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
                 f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f} {_seconds(result.sink_cpu):>8}{extra}"
+                f"{result.timeline()}"
             )
     counts = sorted(table)
     if len(counts) > 1 and "cli" in names:
