@@ -32,6 +32,7 @@ HEAVY = (
     "pydantic",
     "tomllib",  # no config file in tests: nothing to parse
     "concurrent",
+    "encodings.idna",  # getaddrinfo's codec for a str host: transport.connect passes bytes
     "inngest_cli.server",
     "inngest_cli.restclient",
     "inngest_cli.eventapi",

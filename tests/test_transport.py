@@ -22,6 +22,7 @@ from inngest_cli.transport import (
     PooledTransport,
     Response,
     TransportError,
+    connect,
     open_transport,
     proxy_configured,
 )
@@ -139,6 +140,27 @@ def test_refused_connection_is_a_connect_error() -> None:
     with pytest.raises(TransportError) as info:
         transport.post(f"http://127.0.0.1:{port}/e/k", b"{}", {})
     assert str(info.value).startswith("ConnectError: [Errno 111]")
+
+
+def test_an_ascii_host_is_resolved_as_bytes_and_another_as_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bytes skip getaddrinfo's idna codec (and its imports); a non-ASCII name still needs it."""
+    seen: list[Any] = []
+    monkeypatch.setattr(socket, "create_connection", lambda *args: seen.append(args))
+    connect(("127.0.0.1", 8288), 5.0)
+    connect(("bücher.example", 443), None, ("0.0.0.0", 0))
+    assert seen == [
+        ((b"127.0.0.1", 8288), 5.0, None),
+        (("bücher.example", 443), None, ("0.0.0.0", 0)),
+    ]
+
+
+def test_a_host_name_is_resolved(server: Server) -> None:
+    transport = PooledTransport(timeout=5, connections=1)
+    reply = transport.post(f"http://localhost:{server.server_address[1]}/e/k", b"[1]", {})
+    transport.close()
+    assert reply.status == 200 and server.bodies == [b"[1]"]
 
 
 def test_slow_reply_is_a_read_timeout(server: Server) -> None:
