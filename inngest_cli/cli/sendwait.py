@@ -9,7 +9,6 @@ completed (or was skipped), and 1 when a run failed or was cancelled, did not fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from inngest_cli.cli.console import stderr_line
@@ -70,7 +69,7 @@ def rest_config(
         layers=run.layers(), secrets=run.secrets,
     )
     if config.dev and config.sources.get("origin") in (DEFAULT, config.sources.get("dev")):
-        config = replace(config, origin=event_config.origin)
+        config = config._replace(origin=event_config.origin)
     if not config.dev and config.signing_key is None and config.origin == CLOUD_API:
         raise UsageError(
             "--wait reads runs through the REST API, which needs a signing key",
