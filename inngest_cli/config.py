@@ -244,14 +244,23 @@ def _register_keys(layers: Layers, flag: str | None, secrets: Secrets) -> None:
 
 
 def _branch(env: str | None, layers: Layers) -> tuple[str | None, str]:
+    """The branch environment and where it came from. It is sent as a header (`x-inngest-env`):
+    a control character in it (a CR/LF would start another header) is a usage error."""
     if env is not None:
-        return env or None, "--env"
-    # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or RENDER_GIT_BRANCH or VERCEL_GIT_BRANCH;
-    # a profile's env is chosen on purpose, so it beats the platforms' ambient branch names
-    value, source = layers.get("INNGEST_ENV")
-    if value:
-        return value, source
-    return layers.get(*BRANCH_ENV_FALLBACKS)
+        value, source = env or None, "--env"
+    else:
+        # the SDK's chain: INNGEST_ENV or RAILWAY_GIT_BRANCH or RENDER_GIT_BRANCH or
+        # VERCEL_GIT_BRANCH; a profile's env is chosen on purpose, so it beats the platforms'
+        # ambient branch names
+        value, source = layers.get("INNGEST_ENV")
+        if not value:
+            value, source = layers.get(*BRANCH_ENV_FALLBACKS)
+    if value and _CONTROL.search(value):
+        raise UsageError(f"{source}: a branch environment name cannot hold control characters")
+    return value, source
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def resolve_event_api(

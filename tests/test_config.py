@@ -380,6 +380,20 @@ def test_env_flag_beats_inngest_env() -> None:
     assert config.env == "flag-env"
 
 
+@pytest.mark.parametrize(
+    ("given", "source"),
+    [({"env": "a\r\nX-Evil: 1"}, "--env"), ({"environ": {"INNGEST_ENV": "a\nb"}}, "INNGEST_ENV"),
+     ({"environ": {"VERCEL_GIT_BRANCH": "a\tb"}}, "VERCEL_GIT_BRANCH")],
+)
+def test_a_branch_name_with_a_control_character_is_refused(
+    given: dict[str, Any], source: str
+) -> None:
+    """It would go out as a header: a CR/LF in it would start another one."""
+    environ = {**KEY, **given.pop("environ", {})}
+    with pytest.raises(UsageError, match=f"^{source}: a branch environment name cannot hold"):
+        event_api(environ=environ, **given)
+
+
 def test_inngest_env_beats_platform_branches() -> None:
     config = event_api(environ={"INNGEST_ENV": "main", "RAILWAY_GIT_BRANCH": "r",
                                         "RENDER_GIT_BRANCH": "n", "VERCEL_GIT_BRANCH": "v", **KEY})
