@@ -1,11 +1,12 @@
-"""HTTP for the Event API: kept-alive connections on the standard library's http.client, or httpx
-when the environment configures a proxy.
+"""HTTP for the Event API: kept-alive connections of our own (`http11`), or httpx when the
+environment configures a proxy.
 
 Why not always httpx: importing httpx and building a client (httpcore, h11, certifi's bundle for
 every origin) costs ~60 ms, most of what a one-event `inngest-cli send` takes, and a CI job may run
 it thousands of times. The Event API needs little of it: POST a body, read a small JSON reply,
-keep connections alive, time out. Proxies (`HTTPS_PROXY`, `ALL_PROXY`, ...) are httpx's job: with
-one set, `open_transport` returns the httpx transport, which honours them and `NO_PROXY`.
+keep connections alive, time out (and why not http.client: see `http11`). Proxies
+(`HTTPS_PROXY`, `ALL_PROXY`, ...) are httpx's job: with one set, `open_transport` returns the
+httpx transport, which honours them and `NO_PROXY`.
 
     Transport.post(url, body, headers) -> Response      raises TransportError (no reply)
 
@@ -15,14 +16,14 @@ messages do not depend on the transport.
 
 from __future__ import annotations
 
-import http.client
 import os
-import select
 import socket
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import urlsplit
+
+from inngest_cli.http11 import Connection, ProtocolError, request_head
 
 if TYPE_CHECKING:
     import ssl
@@ -111,52 +112,56 @@ def _describe(exc: BaseException, connecting: bool) -> str:
         name = "ConnectTimeout" if connecting else "ReadTimeout"
     elif connecting:
         name = "ConnectError"
-    elif isinstance(exc, http.client.HTTPException | ConnectionResetError | BrokenPipeError):
-        name = "RemoteProtocolError" if isinstance(exc, http.client.HTTPException) else "ReadError"
+    elif isinstance(exc, ProtocolError):
+        name = "RemoteProtocolError"
+    elif isinstance(exc, ConnectionResetError | BrokenPipeError):
+        name = "ReadError"
     else:
         name = "NetworkError"
-    detail = str(exc) or type(exc).__name__
-    if isinstance(exc, http.client.RemoteDisconnected):
-        detail = "Server disconnected without sending a response."
-    return f"{name}: {detail}"
+    return f"{name}: {str(exc) or type(exc).__name__}"
+
+
+_Key = tuple[str, str, int]  # scheme, host, port
 
 
 class PooledTransport:
-    """Kept-alive http.client connections, one per thread at a time (thread-safe)."""
+    """Kept-alive `http11` connections, one per thread at a time (thread-safe)."""
 
     def __init__(self, *, timeout: float, connections: int, verify: bool = True) -> None:
         self.timeout = timeout
         self.connect_timeout = min(timeout, 10.0)
         self.verify = verify
         self._keep = connections
-        self._idle: dict[tuple[str, str, int | None], list[http.client.HTTPConnection]] = {}
+        self._idle: dict[_Key, list[Connection]] = {}
         self._lock = threading.Lock()
         self._context: ssl.SSLContext | None = None
 
-    def _new(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
-        if scheme == "https":
-            if self._context is None:  # only for https: loading CA certificates is ~20 ms
-                self._context = tls_context(self.verify)
-            return http.client.HTTPSConnection(
-                host, port, timeout=self.connect_timeout, context=self._context
-            )
-        conn = http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
-        conn._create_connection = connect  # type: ignore[attr-defined]
-        return conn
+    def _open(self, key: _Key) -> Connection:
+        scheme, host, port = key
+        sock = connect((host, port), self.connect_timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if scheme == "https":
+                if self._context is None:  # only for https: loading CA certificates is ~20 ms
+                    self._context = tls_context(self.verify)
+                sock = self._context.wrap_socket(sock, server_hostname=host)
+            sock.settimeout(self.timeout)
+        except BaseException:
+            sock.close()
+            raise
+        return Connection(sock)
 
-    def _take(self, key: tuple[str, str, int | None]) -> http.client.HTTPConnection:
-        """An idle connection the server has not closed (as httpcore checks), or a new one."""
+    def _take(self, key: _Key) -> Connection | None:
+        """An idle connection the server has not closed (as httpcore checks), or None."""
         while True:
             with self._lock:
                 idle = self._idle.get(key)
                 conn = idle.pop() if idle else None
-            if conn is None:
-                return self._new(*key)
-            if conn.sock is not None and not select.select([conn.sock], [], [], 0)[0]:
+            if conn is None or conn.idle_clean():
                 return conn
             conn.close()  # readable while idle: the server closed it (or sent garbage)
 
-    def _give(self, key: tuple[str, str, int | None], conn: http.client.HTTPConnection) -> None:
+    def _give(self, key: _Key, conn: Connection) -> None:
         with self._lock:
             idle = self._idle.setdefault(key, [])
             if len(idle) < self._keep:
@@ -166,38 +171,32 @@ class PooledTransport:
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise TransportError(f"UnsupportedProtocol: {parts.scheme!r} URL")
-        key = (parts.scheme, parts.hostname, parts.port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return self._exchange(key, self._take(key), target, body, headers)
-
-    def _exchange(
-        self,
-        key: tuple[str, str, int | None],
-        conn: http.client.HTTPConnection,
-        target: str,
-        body: bytes,
-        headers: Mapping[str, str],
-    ) -> Response:
-        connecting = conn.sock is None
+        scheme = parts.scheme
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise TransportError(f"UnsupportedProtocol: {scheme!r} URL")
         try:
-            if connecting:
-                conn.connect()
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError as exc:  # a port out of range
+            raise TransportError(f"UnsupportedProtocol: {exc}") from None
+        key = (scheme, parts.hostname, port)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        head = request_head(target, parts.netloc.rpartition("@")[2], headers, len(body))
+        conn = self._take(key)
+        connecting = conn is None
+        try:
+            if conn is None:
+                conn = self._open(key)
                 connecting = False
-                if conn.sock is not None:
-                    conn.sock.settimeout(self.timeout)
-            conn.request("POST", target, body=body, headers=dict(headers))
-            reply = conn.getresponse()
-            content = reply.read()
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
+            reply = conn.post(head, body)
+        except (OSError, ProtocolError) as exc:
+            if conn is not None:
+                conn.close()
             raise TransportError(_describe(exc, connecting)) from None
         if reply.will_close:
             conn.close()
         else:
             self._give(key, conn)
-        return Response(reply.status, reply.reason, reply.getheaders(), content)
+        return Response(reply.status, reply.reason, reply.headers, reply.content)
 
     def close(self) -> None:
         with self._lock:
