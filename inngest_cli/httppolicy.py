@@ -21,9 +21,7 @@ Nothing here imports httpx at module import: `send` runs on the standard library
 
 from __future__ import annotations
 
-import email.utils
 import os
-import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -86,6 +84,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         pass
     else:
         return max(0.0, seconds) if seconds == seconds else None  # NaN is unreadable
+    import email.utils  # an HTTP-date is rare, and the email package costs every start ~4 ms
+
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
@@ -97,6 +97,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 def backoff(retry: int, base: float = DEFAULT_BACKOFF) -> float:
     """The wait before retry number ``retry`` (1-based) when the server did not say."""
+    import random  # only a retry needs it
+
     return float(min(base * 2.0 ** (retry - 1), MAX_BACKOFF) + random.uniform(0, base))
 
 
