@@ -27,7 +27,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
@@ -39,6 +38,7 @@ from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure, Runs, events_of, item_runs
 from inngest_cli.replies import Outcome, Reply
+from inngest_cli.workers import Task, Workers
 
 if TYPE_CHECKING:
     from hashlib import _Hash
@@ -148,6 +148,9 @@ class _Delivered(msgspec.Struct):
     ids: list[str] | None = None  # fast path: every event accepted by one request, in order
     fatal: _Fatal | None = None
     abandoned: bool = False  # the grace period ended before its outcome was known
+
+
+_InFlight = tuple[Task[Launch, _Delivered], list[Item]]  # a request submitted, and its batch
 
 
 def _fail(event: Event, reason: str, hint: str | None = None) -> Failure:
@@ -307,25 +310,22 @@ class Sender:
         if options.rate:
             options.limits.max_batch = min(options.limits.max_batch, max(1, int(options.rate / 10)))
         pacer = _Pacer(options.rate) if options.rate else None
-        pool = ThreadPoolExecutor(window, thread_name_prefix="send")
         # Memory: the requests in flight, one batch packed ahead of them (`ready`), and at most
         # one batch's worth of items read ahead (the feed): about what it was before the feed.
         runs = item_runs(items)
         cut = items.cut if isinstance(items, Runs) else None
         feed: Feed[Item] = Feed(self._read(runs), options.limits.max_batch, cut)
         self._feed = feed
+        pool = Workers(window, name="send", on_done=feed.wake)  # a settled batch wakes the loop
         packer = Packer(options.limits)
         # packed, waiting for a free slot (or the pacer); a resumed run's recorded requests first,
         # exactly as they went out (their seeds are in the checkpoint)
         ready: deque[list[Item]] = deque(replay.items for replay in options.replay)
-        pending: deque[tuple[Future[_Delivered], list[Item]]] = deque()
+        pending: deque[_InFlight] = deque()
         unsent: _Delivered | None = None  # read, but not to be sent: reported after the rest
         read_error: BaseException | None = None
         eof = False
         stopping = False
-
-        def wake(_: object) -> None:
-            feed.wake()
 
         feed.start()
         try:
@@ -369,9 +369,7 @@ class Sender:
                     ready.popleft()
                     if pacer is not None:
                         pacer.took(batch)
-                    future = pool.submit(self._deliver, launch)
-                    future.add_done_callback(wake)
-                    pending.append((future, batch))
+                    pending.append((pool.submit(self._deliver, launch), batch))
                 if unsent is not None:
                     break
                 if eof and not ready and not pending:
@@ -423,7 +421,7 @@ class Sender:
         finally:
             self._stop_reading()
             feed.close()
-            pool.shutdown(wait=not self._interrupted.is_set(), cancel_futures=True)
+            pool.shutdown(wait=not self._interrupted.is_set())
             self.stats.finished = time.monotonic()
         if self._interrupted.is_set():
             raise Interrupted(self.stats)
@@ -468,20 +466,20 @@ class Sender:
         ready.clear()
         return rest
 
-    def _emit_batch(self, future: Future[_Delivered], batch: list[Item]) -> None:
+    def _emit_batch(self, task: Task[Launch, _Delivered], batch: list[Item]) -> None:
         """Report a settled batch, in input order."""
-        self._emit(self._wait(future, batch))
+        self._emit(self._wait(task, batch))
         self.reported += len(batch)
 
-    def _emit_remaining(self, pending: deque[tuple[Future[_Delivered], list[Item]]]) -> list[Item]:
+    def _emit_remaining(self, pending: deque[_InFlight]) -> list[Item]:
         """Report the batches still pending, in order, waiting at most until the grace period
         ends after an interrupt: one still in flight then is unconfirmed (see `_emit`); the items
         of those that never started (queued behind it) are returned, not sent."""
         unstarted: list[Item] = []
         while pending:
-            future, batch = pending.popleft()
-            delivered = self._wait(future, batch)
-            if delivered.abandoned and future.cancel():
+            task, batch = pending.popleft()
+            delivered = self._wait(task, batch)
+            if delivered.abandoned and task.cancel():
                 unstarted += batch
                 continue
             self._emit(delivered)
@@ -505,7 +503,7 @@ class Sender:
         feed: Feed[Item],
         packer: Packer,
         ready: deque[list[Item]],
-        pending: deque[tuple[Future[_Delivered], list[Item]]],
+        pending: deque[_InFlight],
     ) -> None:
         """The grace period is over (or everything read went out): settle what finished, and
         hand the rest, in input order, to `on_unsettled`."""
@@ -529,17 +527,17 @@ class Sender:
                         return
             yield run
 
-    def _wait(self, future: Future[_Delivered], batch: list[Item]) -> _Delivered:
+    def _wait(self, task: Task[Launch, _Delivered], batch: list[Item]) -> _Delivered:
         """The batch's results; after an interrupt, only until the grace period ends."""
         while not self._interrupted.is_set():
             try:
-                return future.result(timeout=0.25)
+                return task.result(timeout=0.25)
             except TimeoutError:
                 continue
         if self._deadline is None:
             self._deadline = time.monotonic() + self.options.grace
         try:
-            return future.result(timeout=max(0.0, self._deadline - time.monotonic()))
+            return task.result(timeout=max(0.0, self._deadline - time.monotonic()))
         except TimeoutError:
             return _Delivered(items=batch, abandoned=True)
 
