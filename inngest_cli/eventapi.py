@@ -1,5 +1,5 @@
-"""The Event API client: one `POST /e/{key}` over kept-alive connections (`transport`: the
-standard library's http.client, or httpx when a proxy is configured). What is retried and how
+"""The Event API client: one `POST /e/{key}` over kept-alive connections (`transport`: our own
+HTTP/1.1, `http11`, or httpx when a proxy is configured). What is retried and how
 long to wait is `httppolicy`'s; the `Sender` does the retrying."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ client (`restclient`) and every command built on them:
   configuration error, not a crash;
 - one User-Agent, and one `--verbose` trace format (keys masked).
 
-Nothing here imports httpx at module import: `send` runs on the standard library's http.client.
+Nothing here imports httpx at module import: `send` runs on our own HTTP/1.1 (`http11`).
 """
 
 from __future__ import annotations
