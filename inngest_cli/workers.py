@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from queue import SimpleQueue
+from queue import Empty, SimpleQueue
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -88,7 +88,6 @@ class Workers:
         self._queue: SimpleQueue[Task[object, object] | None] = SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._idle = threading.Semaphore(0)  # released by a worker waiting for a task
-        self._queued: list[Task[object, object]] = []  # for shutdown to cancel
         self._lock = threading.Lock()
         self._closed = False
 
@@ -97,8 +96,6 @@ class Workers:
         with self._lock:
             if self._closed:
                 raise RuntimeError("submit after shutdown")
-            self._queued = [queued for queued in self._queued if not queued.done()]
-            self._queued.append(task)  # type: ignore[arg-type]
             self._queue.put(task)  # type: ignore[arg-type]
             if not self._idle.acquire(blocking=False) and len(self._threads) < self._size:
                 thread = threading.Thread(
@@ -122,10 +119,16 @@ class Workers:
         wait for that)."""
         with self._lock:
             self._closed = True
-            for task in self._queued:
-                task.cancel()
-            self._queued.clear()
             threads = list(self._threads)
+        # What is still queued has not started. A worker may take a task meanwhile: it then
+        # runs it, or finds it cancelled (`Task._run` decides under the task's lock).
+        while True:
+            try:
+                task = self._queue.get_nowait()
+            except Empty:
+                break
+            if task is not None:
+                task.cancel()
         for _ in threads:
             self._queue.put(None)
         if wait:
