@@ -8,8 +8,9 @@ Content-Length, chunked transfer coding or the connection's close, skipping 1xx 
 is strict only where being lenient could mix one reply up with the next: a framing it cannot
 trust is a `ProtocolError`, and the connection is not reused.
 
-    conn = Connection(sock)            # a connected socket (plain, or TLS-wrapped)
-    reply = conn.post(head, body)      # head: `request_head(...)`; raises OSError, ProtocolError
+    conn = Connection(sock)                # a connected socket (plain, or TLS-wrapped)
+    reply, closes = conn.post(head, body)  # head: `request_head(...)`; raises OSError,
+                                           # ProtocolError; closes: the server closes after it
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ class Disconnected(ProtocolError):
         return "Server disconnected without sending a response."
 
 
-class Reply(NamedTuple):
+class Response(NamedTuple):  # not a dataclass: those compile methods at import
     status: int
     reason: str
     headers: list[tuple[str, str]]
     content: bytes
-    will_close: bool  # the server closes the connection after this reply (or must be assumed to)
+
+    def header_map(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers}
 
 
 def request_head(target: str, host: str, headers: Mapping[str, str], length: int) -> bytes:
@@ -114,7 +117,9 @@ class Connection:
     def idle_clean(self) -> bool:
         return not len(self._reader) and not select.select([self.sock], [], [], 0)[0]
 
-    def post(self, head: bytes, body: bytes) -> Reply:
+    def post(self, head: bytes, body: bytes) -> tuple[Response, bool]:
+        """The reply, and whether the server closes the connection after it (or must be
+        assumed to)."""
         if len(body) <= _SMALL:
             self.sock.sendall(head + body)
         else:  # no copy of a large body (the socket is TCP_NODELAY: the head goes out at once)
@@ -122,7 +127,7 @@ class Connection:
             self.sock.sendall(body)
         return self._reply()
 
-    def _reply(self) -> Reply:
+    def _reply(self) -> tuple[Response, bool]:
         while True:
             version, status, reason = self._status_line()
             headers = self._headers()
@@ -132,7 +137,7 @@ class Connection:
         fields = _Fields(headers)
         close = fields.closes(version)
         if status in _NO_BODY:
-            return Reply(status, reason, headers, b"", close)
+            return Response(status, reason, headers, b""), close
         if fields.chunked():
             content = self._chunked()
         else:
@@ -141,7 +146,7 @@ class Connection:
                 content, close = self._read_to_close(), True
             else:
                 content = self._exactly(length)
-        return Reply(status, reason, headers, content, close)
+        return Response(status, reason, headers, content), close
 
     def _line(self, what: str) -> bytes:
         line = self._reader.readline(MAX_LINE + 1)

@@ -20,10 +20,10 @@ import os
 import socket
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
-from inngest_cli.http11 import Connection, ProtocolError, request_head
+from inngest_cli.http11 import Connection, ProtocolError, Response, request_head
 
 if TYPE_CHECKING:
     import ssl
@@ -33,16 +33,6 @@ PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
 
 class TransportError(Exception):
     """The request got no HTTP reply: connection refused or reset, timeout, TLS failure."""
-
-
-class Response(NamedTuple):  # not a dataclass: those compile methods at import
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    content: bytes
-
-    def header_map(self) -> dict[str, str]:
-        return {name.lower(): value for name, value in self.headers}
 
 
 class Transport(Protocol):
@@ -187,16 +177,16 @@ class PooledTransport:
             if conn is None:
                 conn = self._open(key)
                 connecting = False
-            reply = conn.post(head, body)
+            reply, closes = conn.post(head, body)
         except (OSError, ProtocolError) as exc:
             if conn is not None:
                 conn.close()
             raise TransportError(_describe(exc, connecting)) from None
-        if reply.will_close:
+        if closes:
             conn.close()
         else:
             self._give(key, conn)
-        return Response(reply.status, reply.reason, reply.headers, reply.content)
+        return reply
 
     def close(self) -> None:
         with self._lock:
