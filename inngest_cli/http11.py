@@ -23,7 +23,6 @@ from typing import NamedTuple
 MAX_LINE = 65536  # a status, header or chunk-size line longer than this is not a reply we read
 MAX_HEADERS = 100  # as http.client
 MAX_BODY = 64 << 20  # a reply body larger than this is refused, not buffered
-_SMALL = 16384  # a body up to this size is sent in the same write as the head
 _NO_BODY = (204, 304)
 _HEX = b"0123456789abcdefABCDEF"
 
@@ -120,11 +119,9 @@ class Connection:
     def post(self, head: bytes, body: bytes) -> tuple[Response, bool]:
         """The reply, and whether the server closes the connection after it (or must be
         assumed to)."""
-        if len(body) <= _SMALL:
-            self.sock.sendall(head + body)
-        else:  # no copy of a large body (the socket is TCP_NODELAY: the head goes out at once)
-            self.sock.sendall(head)
-            self.sock.sendall(body)
+        # One write, as http.client sends: with the head alone in a first write, `serve` spent
+        # ~0.2 s more CPU per 200k events (bench/bulk.py); the copy costs ~30 us per 512 KB.
+        self.sock.sendall(head + body)
         return self._reply()
 
     def _reply(self) -> tuple[Response, bool]:

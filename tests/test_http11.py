@@ -154,7 +154,7 @@ def test_a_large_body_is_sent_whole(scripted: list[Scripted]) -> None:
     server = Scripted([b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"])
     scripted.append(server)
     conn = Connection(socket.create_connection(("127.0.0.1", server.port), timeout=5))
-    body = bytes(range(256)) * 4096  # 1 MiB: head and body in two writes
+    body = bytes(range(256)) * 4096  # 1 MiB, many segments
     conn.post(request_head("/", "h", {}, len(body)), body)
     conn.close()
     assert server.requests[0].endswith(b"\r\n\r\n" + body)
