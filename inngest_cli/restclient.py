@@ -179,9 +179,11 @@ class RestAPI:
         ]
         for secret in (config.signing_key, config.signing_key_fallback, *self._tokens):
             self.secrets.add(secret)
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        # bytes: httpx encodes a str value as ASCII, and a branch environment named after a git
+        # branch may be "feature/café" (sent as UTF-8, as the Event API path sends it)
+        headers = {b"Accept": b"application/json", b"User-Agent": USER_AGENT.encode()}
         if config.env:
-            headers["x-inngest-env"] = config.env
+            headers[b"x-inngest-env"] = config.env.encode()
         self._client = httpx_client(
             config.origin,
             verify=verify,

@@ -220,7 +220,9 @@ class HttpxTransport:
         from inngest_cli.httppolicy import transport_failure
 
         try:
-            reply = self._client.post(url, content=body, headers=dict(headers))
+            # as bytes: httpx would encode a str value as ASCII, and refuse a branch "café"
+            values = {name.encode(): value.encode() for name, value in headers.items()}
+            reply = self._client.post(url, content=body, headers=values)
         except self._httpx.TransportError as exc:
             raise TransportError(transport_failure(type(exc).__name__, str(exc), url)) from None
         return Response(

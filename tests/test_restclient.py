@@ -79,6 +79,18 @@ def test_headers_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     assert headers["user-agent"].startswith("inngest-cli/")
 
 
+def test_a_branch_name_beyond_ascii_goes_as_utf8() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return ok([])
+
+    with client(handler, env="feature/café") as api:
+        api.list_events()
+    assert dict(seen[0].headers.raw)[b"x-inngest-env"] == "feature/café".encode()
+
+
 def test_no_key_sends_no_authorization() -> None:
     seen: list[httpx.Request] = []
 

@@ -462,13 +462,15 @@ def test_hashed_signing_key_and_fallback(serve_factory: Any) -> None:
     assert SIGNING_KEY not in refused.stderr and "ab" * 32 not in refused.stderr
 
 
-def test_env_header_and_verbose_trace_mask_the_key(script_server: Any) -> None:
+@pytest.mark.parametrize("branch", ["branch-7", "feature/café"])
+def test_env_header_and_verbose_trace_mask_the_key(script_server: Any, branch: str) -> None:
     server = script_server()
     result = run_cli(*CREATE, "--yes", "--api-url", server.url, "--signing-key", SIGNING_KEY,
-                     "--env", "branch-7", "--verbose")
+                     "--env", branch, "--verbose")
     assert result.returncode == 0, result.stderr
     [request] = server.state()["requests"]
-    assert request["headers"]["x-inngest-env"] == "branch-7"
+    # UTF-8 on the wire (http.server reads header bytes as latin-1)
+    assert request["headers"]["x-inngest-env"].encode("latin-1").decode() == branch
     assert request["headers"]["Authorization"].startswith("Bearer ")
     assert f"> POST {server.url}/v1/cancellations" in result.stderr
     assert ">   authorization: Bearer ****" in result.stderr

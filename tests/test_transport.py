@@ -185,6 +185,15 @@ def test_httpx_transport(server: Server) -> None:
     assert server.headers[0]["x-a"] == "b"
 
 
+def test_httpx_transport_sends_text_beyond_ascii_as_utf8(server: Server) -> None:
+    transport = HttpxTransport(timeout=5, connections=1)
+    reply = transport.post(url(server), b"[1]", {"x-inngest-env": "feature/café"})
+    transport.close()
+    assert reply.status == 200
+    # http.server reads header bytes as latin-1
+    assert server.headers[0]["x-inngest-env"].encode("latin-1").decode() == "feature/café"
+
+
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
