@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from inngest_cli import __version__
 from inngest_cli.errors import InngestCLIError, UsageError
+from inngest_cli.gcpolicy import fewer_collections
 from inngest_cli.jsontext import go_json
 from inngest_cli.redact import Secrets, mask
 from inngest_cli.server import v1format
@@ -309,9 +310,10 @@ def serve_until_signalled(server: EventServer, on_ready: Callable[[], None] | No
     if main:  # SIGINT too: a shell may have started us with it ignored
         previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if on_ready is not None:
-            on_ready()
-        server.serve_forever(poll_interval=0.2)
+        with fewer_collections():  # every stored event is a few dicts: see gcpolicy
+            if on_ready is not None:
+                on_ready()
+            server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
     finally:
