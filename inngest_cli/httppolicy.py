@@ -249,6 +249,13 @@ def httpx_client(origin: str, *, verify: bool, **options: Any) -> httpx.Client:
         raise _proxy_problem(origin, error) from None
 
 
+def utf8_headers(headers: Mapping[str, str]) -> dict[bytes, bytes]:
+    """Header fields as httpx should get them: bytes, since httpx encodes a str value as ASCII
+    and refuses a branch environment named after a git branch ("feature/café"). UTF-8, as the
+    Event API path (`http11`) sends them."""
+    return {name.encode(): value.encode() for name, value in headers.items()}
+
+
 def _proxy_problem(origin: str, error: Exception) -> UsageError:
     proxy = proxy_for(origin)
     if proxy is None:  # pragma: no cover - only a proxy setting makes httpx refuse here

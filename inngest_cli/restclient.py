@@ -42,6 +42,7 @@ from inngest_cli.httppolicy import (
     snippet,
     transport_failure,
     unreachable_hint,
+    utf8_headers,
 )
 from inngest_cli.redact import Secrets
 from inngest_cli.signingkeys import strip_prefix
@@ -179,16 +180,14 @@ class RestAPI:
         ]
         for secret in (config.signing_key, config.signing_key_fallback, *self._tokens):
             self.secrets.add(secret)
-        # bytes: httpx encodes a str value as ASCII, and a branch environment named after a git
-        # branch may be "feature/café" (sent as UTF-8, as the Event API path sends it)
-        headers = {b"Accept": b"application/json", b"User-Agent": USER_AGENT.encode()}
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if config.env:
-            headers[b"x-inngest-env"] = config.env.encode()
+            headers["x-inngest-env"] = config.env
         self._client = httpx_client(
             config.origin,
             verify=verify,
             base_url=config.origin,
-            headers=headers,
+            headers=utf8_headers(headers),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
         )

@@ -217,12 +217,10 @@ class HttpxTransport:
         )
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> Response:
-        from inngest_cli.httppolicy import transport_failure
+        from inngest_cli.httppolicy import transport_failure, utf8_headers
 
         try:
-            # as bytes: httpx would encode a str value as ASCII, and refuse a branch "café"
-            values = {name.encode(): value.encode() for name, value in headers.items()}
-            reply = self._client.post(url, content=body, headers=values)
+            reply = self._client.post(url, content=body, headers=utf8_headers(headers))
         except self._httpx.TransportError as exc:
             raise TransportError(transport_failure(type(exc).__name__, str(exc), url)) from None
         return Response(
