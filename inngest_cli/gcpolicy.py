@@ -5,7 +5,8 @@ frees them all; the default threshold (700) still ran a collection every few hun
 the full ones walked every object start-up had made. Inside `fewer_collections`, what exists at
 its start is frozen (out of every later collection) and a collection runs every 50,000 new
 containers: cycles are still collected, so memory stays bounded. Measured per 200k events: the
-sender's per-event cost -15% (in process), `serve`'s CPU -19% (1.76 s -> 1.42 s).
+sender's per-event cost -15% (in process), `serve`'s CPU -17% (2.16 s -> 1.79 s, the
+previous version's serve side by side; README, "Benchmarks").
 """
 
 from __future__ import annotations
