@@ -243,6 +243,24 @@ def test_a_run_of_plain_events_is_built_without_the_line_by_line_loop(
     assert taken == [1]
 
 
+def test_a_read_of_a_few_large_events_takes_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path is for reads of many lines or many bytes: 8 events of 10 KB go through it
+    (with the results of the exact path), 8 short ones do not (a one-line send stays exact)."""
+    calls: list[int] = []
+    real = fastpath.plain_events
+    monkeypatch.setattr(fastpath, "plain_events", lambda lines, *a: calls.append(len(lines))
+                        or real(lines, *a))
+    large = [b'{"name":"app/a","id":"%d","data":{"s":"%s"}}' % (i, b"x" * 10_000) for i in range(8)]
+    chunk = inputs.Lines("src", 1, large)
+    assert shape_lines(chunk, SHAPING) == exact(large, 1, SHAPING)
+    assert calls == [8]
+    small = [b'{"name":"app/a","id":"%d"}' % i for i in range(8)]
+    assert shape_lines(inputs.Lines("src", 1, small), SHAPING) == exact(small, 1, SHAPING)
+    assert calls == [8]
+
+
 def test_size_limit_is_the_exact_paths() -> None:
     line = b'{"name":"app/a","data":{"p":"xxxx"}}'
     assert assert_agree([line], Shaping(max_event_bytes=len(line))) == 0
