@@ -46,13 +46,21 @@ def request_size(events: Iterable[Sized]) -> int:
 
 
 def encode_batch(events: Sequence[Sized]) -> bytes:
-    """The JSON array of the events' bodies, copied once: the brackets go onto the first and
-    last bodies (small copies) rather than around the joined whole (two more copies of it)."""
-    if len(events) < 2:
-        return b"[" + b"".join(map(_body, events)) + b"]"
+    """The JSON array of the events' bodies. A batch that makes its own body (a
+    `plainrun.PlainBatch`, which holds lines rather than Events) is asked for it."""
+    make = getattr(events, "request_body", None)
+    if make is not None:
+        return make()  # type: ignore[no-any-return]
+    return json_array(list(map(_body, events)))
+
+
+def json_array(bodies: list[bytes]) -> bytes:
+    """``[b1,b2,...]``, copied once: the brackets go onto the first and last bodies (small
+    copies) rather than around the joined whole (two more copies of it)."""
+    if len(bodies) < 2:
+        return b"[" + b"".join(bodies) + b"]"
     return b",".join(
-        chain((b"[" + events[0].body,), map(_body, islice(events, 1, len(events) - 1)),
-              (events[-1].body + b"]",))
+        chain((b"[" + bodies[0],), islice(bodies, 1, len(bodies) - 1), (bodies[-1] + b"]",))
     )
 
 
@@ -65,7 +73,7 @@ class Packer:
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
-        self._batch: list[Any] = []
+        self._batch: Sequence[Any] = []  # a list, or a `plainrun.PlainBatch`
         self._size = 2
         self._count = 0
         self.oldest = 0.0  # time.monotonic() when the current batch got its first item
@@ -73,13 +81,20 @@ class Packer:
     def __len__(self) -> int:
         return len(self._batch)
 
-    def add(self, item: Any, now: float = 0.0) -> list[Any] | None:
+    def _as_list(self) -> list[Any]:
+        """The current batch as a list (a `PlainBatch` becomes its Events)."""
+        if type(self._batch) is not list:
+            self._batch = list(self._batch)
+        return self._batch
+
+    def add(self, item: Any, now: float = 0.0) -> Sequence[Any] | None:
         """Add ``item``; return the full batch it closed, if any (``item`` starts the next)."""
+        batch = self._as_list()
         body = getattr(item, "body", None)
-        if not self._batch:
+        if not batch:
             self.oldest = now
         if body is None:
-            self._batch.append(item)
+            batch.append(item)
             return None
         length = len(body)
         count = self._count
@@ -88,22 +103,28 @@ class Packer:
         if count and (
             self._size + added > self.limits.max_request_bytes or count >= self.limits.max_batch
         ):
-            full = self._batch
-            self._batch, self._size, count, added = [], 2, 0, length
+            full = batch
+            self._batch = batch = []
+            self._size, count, added = 2, 0, length
             self.oldest = now
-        self._batch.append(item)
+        batch.append(item)
         self._size += added
         self._count = count + 1
         return full
 
-    def add_all(self, items: list[Any], now: float, full: list[list[Any]]) -> None:
+    def add_all(self, items: Sequence[Any], now: float, full: list[Sequence[Any]]) -> None:
         """`add` each of ``items``, appending the batches they close to ``full`` (one call for
-        what arrived together). Batches and their boundaries are exactly those of `add`."""
-        try:
-            sizes = list(map(len, map(_body, items)))
-        except AttributeError:  # a failure report among them: item by item
-            self._add_each(items, now, full)
-            return
+        what arrived together). Batches and their boundaries are exactly those of `add`. A
+        `plainrun.PlainRun` is packed by its lines, into `PlainBatch`es while runs follow runs."""
+        plain = getattr(items, "lines", None)  # a PlainRun's: its events' bodies
+        if plain is not None:
+            sizes = list(map(len, plain))
+        else:
+            try:
+                sizes = list(map(len, map(_body, items)))
+            except AttributeError:  # a failure report among them: item by item
+                self._add_each(items, now, full)
+                return
         if items and not self._batch:
             self.oldest = now
         # With every item counted as its body plus a comma, a fresh batch of items s..e-1 is
@@ -121,10 +142,7 @@ class Packer:
             if not count and end == start:
                 end = start + 1  # an event over the byte limit goes out alone
             if end > start:
-                if batch:
-                    batch += items[start:end]
-                else:
-                    batch = items[start:end]
+                batch = _extended(batch, items[start:end])
                 size = base + ends[end] - ends[start]
                 count += end - start
             if end < total:  # the next item does not fit: the batch is full
@@ -134,10 +152,10 @@ class Packer:
             start = end
         self._batch, self._size, self._count = batch, size, count
 
-    def _add_each(self, items: list[Any], now: float, full: list[list[Any]]) -> None:
+    def _add_each(self, items: Sequence[Any], now: float, full: list[Sequence[Any]]) -> None:
         limits = self.limits
         max_bytes, max_batch = limits.max_request_bytes, limits.max_batch
-        batch, size, count = self._batch, self._size, self._count
+        batch, size, count = self._as_list(), self._size, self._count
         if not batch and items:
             self.oldest = now
         for item in items:
@@ -156,7 +174,7 @@ class Packer:
             count += 1
         self._batch, self._size, self._count = batch, size, count
 
-    def flush(self) -> list[Any] | None:
+    def flush(self) -> Sequence[Any] | None:
         """The partial batch (None when empty); packing starts afresh."""
         if not self._batch:
             return None
@@ -165,7 +183,26 @@ class Packer:
         return batch
 
 
-def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
+def _extended(batch: Sequence[Any], piece: Sequence[Any]) -> Sequence[Any]:
+    """``batch`` with ``piece`` (consecutive items) after it: runs of plain events join into a
+    `PlainBatch` without building their Events; anything else makes it a list of items."""
+    from inngest_cli.plainrun import PlainBatch, PlainRun
+
+    if type(piece) is PlainRun:
+        if not batch:
+            return PlainBatch(piece)
+        if type(batch) is PlainBatch:
+            batch.add(piece)
+            return batch
+    if not batch:
+        return piece if type(piece) is list else list(piece)
+    if type(batch) is not list:
+        batch = list(batch)
+    batch += piece
+    return batch
+
+
+def pack(items: Iterable[T], limits: Limits) -> Iterator[Sequence[T]]:
     """Yield lists of items, in input order, each within both limits.
 
     An item's wire size is its `body`; an item without one (a failure report between events)
@@ -176,11 +213,11 @@ def pack(items: Iterable[T], limits: Limits) -> Iterator[list[T]]:
     return pack_runs(([item] for item in items), limits)
 
 
-def pack_runs(runs: Iterable[list[T]], limits: Limits) -> Iterator[list[T]]:
+def pack_runs(runs: Iterable[Sequence[T]], limits: Limits) -> Iterator[Sequence[T]]:
     """`pack` for items that come in runs (a read's worth at a time, `payload.item_runs`): the
     same batches, each run packed at once by `Packer.add_all`, with no Python step per item."""
     packer = Packer(limits)
-    full: list[list[T]] = []
+    full: list[Sequence[T]] = []
     for run in runs:
         packer.add_all(run, 0.0, full)
         yield from full

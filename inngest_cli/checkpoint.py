@@ -31,7 +31,7 @@ import glob
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -41,6 +41,7 @@ import orjson
 from inngest_cli.errors import CheckpointBusy, LocalWriteError, UsageError
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure
+from inngest_cli.plainrun import last_item
 from inngest_cli.sender import Launch, Replay, content_digest, feed
 
 VERSION = 2
@@ -268,12 +269,14 @@ class Checkpoint:
         )
         self.save()
 
-    def settle(self, items: list[Item], accepted: int, failed: int, max_request_bytes: int) -> None:
+    def settle(
+        self, items: Sequence[Item], accepted: int, failed: int, max_request_bytes: int
+    ) -> None:
         """Items settled, in input order, right after the ones settled before."""
         feed(self._hash, items)
         self.settled += len(items)
         self.digest = self._hash.hexdigest()
-        last = items[-1]
+        last = last_item(items)
         self.settled_at = f"{last.source}:{last.line}" if last.line else last.source
         self.sent += accepted
         self.failed += failed

@@ -19,13 +19,13 @@ Imported only for bulk input: a one-event `send` does not build its decoders.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import count, repeat
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 
 import msgspec
 
 from inngest_cli.payload import Event, Failure
+from inngest_cli.plainrun import PlainRun
 from inngest_cli.validation import plain_name, plain_ts
 
 
@@ -100,10 +100,11 @@ def plain_events(
     limit: int,
     exact: Callable[[int, bytes], Event | Failure | None],
     text: bytes | None = None,
-) -> list[Event | Failure]:
-    """The results of ``lines`` (line numbers from ``first``): plain events built here, every
-    other line through ``exact(number, raw)`` (None for a blank line), in input order.
-    ``text``, when given, holds every line but the first (`Lines.text`)."""
+) -> Sequence[Event | Failure]:
+    """The results of ``lines`` (line numbers from ``first``), in input order: a `PlainRun` when
+    every line is a plain event, else plain events built here and every other line through
+    ``exact(number, raw)`` (None for a blank line). ``text``, when given, holds every line but
+    the first (`Lines.text`)."""
     stripped = list(map(bytes.strip, lines))
     whole = True  # every line decoded as a plain event
     try:
@@ -124,11 +125,8 @@ def plain_events(
     if whole and not suspects:
         names: list[str] = list(map(_NAME, decoded))
         if _all_plain(stripped, decoded, names, limit):  # type: ignore[arg-type]
-            # the common read: one Event per line, built in C, no Python code per line
-            return list(
-                map(Event, repeat(source), count(first), stripped, stripped, names,
-                    map(_ID, decoded))
-            )
+            # the common read: its lines as they are, no Event and no Python code per line
+            return PlainRun(source, first, stripped, names, list(map(_ID, decoded)))
     return _one_by_one(stripped, decoded, source, first, limit, exact)
 
 

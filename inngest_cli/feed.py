@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -24,8 +25,8 @@ class StopReading(Exception):
 
 
 class Feed(Generic[T]):
-    """Items from ``runs`` (lists of items: a read's worth), read by a daemon thread, handed over
-    in arrival order.
+    """Items from ``runs`` (a read's worth each: lists, or `plainrun.PlainRun`s), read by a daemon
+    thread, handed over in arrival order.
 
     The buffer is a deque of runs: the reader appends and the consumer pops without a lock (both
     are atomic), so a fast input pays no lock and no Python step per item; the condition is taken
@@ -38,7 +39,7 @@ class Feed(Generic[T]):
 
     def __init__(
         self,
-        runs: Iterable[list[T]],
+        runs: Iterable[Sequence[T]],
         capacity: int = CAPACITY,
         cut: Callable[[], bool] | None = None,
     ) -> None:
@@ -47,7 +48,7 @@ class Feed(Generic[T]):
         self._cut = cut
         self._capacity = max(1, capacity)
         self._cond = threading.Condition(threading.Lock())
-        self._buffer: deque[list[T]] = deque()
+        self._buffer: deque[Sequence[T]] = deque()
         self._put = 0  # items appended to the buffer (written by the reader only)
         self._got = 0  # items taken from it (written by the consumer only)
         self._ended = False  # the input is exhausted (or failed, or reading was stopped)
@@ -113,25 +114,33 @@ class Feed(Generic[T]):
                 self._ended = True
                 cond.notify_all()
 
-    def _drain(self) -> list[T]:
+    def _drain_runs(self) -> list[Sequence[T]]:
         buffer = self._buffer
-        if not buffer:
-            return []
-        items = buffer.popleft()
-        if buffer:  # more than one run: one list (a single run is handed over as it is)
-            items = list(items)
-            while buffer:
-                items += buffer.popleft()
-        self._got += len(items)  # before looking at `_full`: see the class docstring
-        if self._full:
-            with self._cond:
-                self._cond.notify_all()  # room for the reader again
-        return items
+        runs: list[Sequence[T]] = []
+        while buffer:
+            runs.append(buffer.popleft())
+        if runs:
+            self._got += sum(map(len, runs))  # before looking at `_full`: see the class docstring
+            if self._full:
+                with self._cond:
+                    self._cond.notify_all()  # room for the reader again
+        return runs
+
+    def _drain(self) -> list[T]:
+        runs = self._drain_runs()
+        if len(runs) == 1 and type(runs[0]) is list:
+            return runs[0]  # a single run is handed over as it is
+        return list(chain.from_iterable(runs))
 
     def take(self, timeout: float | None) -> list[T]:
         """What has arrived, waiting up to ``timeout`` seconds if nothing has; [] on timeout, on
         a `wake`, or at the end of the input. Raises the reader's error once the items before it
         have been taken."""
+        return list(chain.from_iterable(self.take_runs(timeout)))
+
+    def take_runs(self, timeout: float | None) -> list[Sequence[T]]:
+        """`take`, as the runs the items came in (a run may be a `plainrun.PlainRun`, whose
+        Events are only built if something looks at them)."""
         if not self._buffer and timeout is not None and timeout > 0:
             with self._cond:
                 woken, self._woken = self._woken, False
@@ -146,7 +155,7 @@ class Feed(Generic[T]):
                 error, self._error = self._error, None
                 raise error
             return []
-        return self._drain()
+        return self._drain_runs()
 
     def wait(self, timeout: float) -> None:
         """Sleep until `wake` or ``timeout``, whatever arrives meanwhile (the caller has no room

@@ -7,7 +7,7 @@ which keeps bulk sends fast and the size check identical to the server's.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from typing import IO, Any, Generic, TypeVar, cast
 
@@ -209,7 +209,7 @@ class Runs(Generic[T]):
 
     __slots__ = ("_runs", "_current", "cut")
 
-    def __init__(self, runs: Iterable[list[T]], cut: Callable[[], bool] | None = None) -> None:
+    def __init__(self, runs: Iterable[Sequence[T]], cut: Callable[[], bool] | None = None) -> None:
         self._runs = iter(runs)
         self._current: Iterator[T] = iter(())
         self.cut = cut
@@ -226,7 +226,7 @@ class Runs(Generic[T]):
                 return item
         raise StopIteration
 
-    def lists(self) -> Iterator[list[T]]:
+    def lists(self) -> Iterator[Sequence[T]]:
         """The remaining items, as non-empty runs in input order (after the items already
         taken one by one); the item view must not be used once this is."""
         rest = list(self._current)
@@ -237,15 +237,17 @@ class Runs(Generic[T]):
                 yield run
 
 
-def events_of(items: list[Event | Failure]) -> list[Event]:
-    """The Events among ``items``, in order: ``items`` itself for the usual batch (no failure
-    reports in it, checked in C), else a new list."""
-    if all(map(isinstance, items, repeat(Event))):
-        return cast("list[Event]", items)
+def events_of(items: Sequence[Event | Failure]) -> Sequence[Event]:
+    """The Events among ``items``, in order: ``items`` itself for the usual batch (a
+    `PlainBatch`, or no failure reports in it, checked in C), else a new list."""
+    from inngest_cli.plainrun import PlainBatch
+
+    if type(items) is PlainBatch or all(map(isinstance, items, repeat(Event))):
+        return cast("Sequence[Event]", items)
     return [item for item in items if isinstance(item, Event)]
 
 
-def item_runs(items: Iterable[T]) -> Iterator[list[T]]:
+def item_runs(items: Iterable[T]) -> Iterator[Sequence[T]]:
     """``items`` a run at a time: the runs of a `Runs`, any other iterable's items one by one."""
     return items.lists() if isinstance(items, Runs) else ([item] for item in items)
 
@@ -260,7 +262,7 @@ def shape_sources(
 
 def _shaped_runs(
     sources: Iterable[tuple[str, IO[bytes]]], fmt: Format, shaping: Shaping
-) -> Iterator[list[Event | Failure]]:
+) -> Iterator[Sequence[Event | Failure]]:
     for source, stream in sources:
         for item in read_chunks(stream, source, fmt):
             if type(item) is Lines:
@@ -275,7 +277,7 @@ def _few(lines: list[bytes]) -> bool:
     return len(lines) < FAST_PATH_MIN_LINES and sum(map(len, lines)) < FAST_PATH_MIN_BYTES
 
 
-def shape_lines(chunk: Lines, shaping: Shaping) -> list[Event | Failure]:
+def shape_lines(chunk: Lines, shaping: Shaping) -> Sequence[Event | Failure]:
     """The results of a run of NDJSON lines, exactly those of `shape_record(line_record(...))`.
 
     The common line (an event with canonical fields of the right types, sent as it came) is

@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
@@ -37,6 +37,7 @@ from inngest_cli.feed import Feed
 from inngest_cli.httppolicy import retry_delay, unreachable_hint
 from inngest_cli.ids import IdSeed
 from inngest_cli.payload import Event, Failure, Runs, events_of, item_runs
+from inngest_cli.plainrun import PlainBatch, PlainRun, last_item
 from inngest_cli.replies import Outcome, Reply
 from inngest_cli.workers import Task, Workers
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 OnError = Literal["continue", "stop"]
 Item = Event | Failure
+Batch = Sequence[Item]  # a list of items, or a `PlainBatch` of plain events
 STOPPED = "not sent: stopped at the error at {}"
 # Transport errors raised before a connection existed: the request cannot have been applied
 # (a proxy that refused the connection is one: `httppolicy.transport_failure` names it).
@@ -67,7 +69,7 @@ class Replay(msgspec.Struct, frozen=True):
     """A request a checkpoint recorded as in flight when an earlier run ended, to go out again
     as it was: its unsettled items, its seed, and how many of its events had settled."""
 
-    items: list[Item]
+    items: Batch
     seed: IdSeed
     offset: int = 0
 
@@ -75,7 +77,7 @@ class Replay(msgspec.Struct, frozen=True):
 class Launch(msgspec.Struct, frozen=True):
     """A batch about to be sent: its items, the input index of the first, and its seed."""
 
-    items: list[Item]
+    items: Batch
     start: int
     seed: IdSeed
     offset: int = 0  # events before these in the original request (a resent partial request)
@@ -143,14 +145,14 @@ _UNSENT = Pending("not sent: the run was stopped", False)
 class _Delivered(msgspec.Struct):
     """A batch's results: event IDs, Failures or Pendings by event identity, in batch order."""
 
-    items: list[Item]
+    items: Batch
     results: dict[int, str | Failure | Pending] = msgspec.field(default_factory=dict)
     ids: list[str] | None = None  # fast path: every event accepted by one request, in order
     fatal: _Fatal | None = None
     abandoned: bool = False  # the grace period ended before its outcome was known
 
 
-_InFlight = tuple[Task[Launch, _Delivered], list[Item]]  # a request submitted, and its batch
+_InFlight = tuple[Task[Launch, _Delivered], Batch]  # a request submitted, and its batch
 
 
 def _fail(event: Event, reason: str, hint: str | None = None) -> Failure:
@@ -158,9 +160,11 @@ def _fail(event: Event, reason: str, hint: str | None = None) -> Failure:
 
 
 def feed(hasher: _Hash, items: Iterable[Item]) -> None:
-    """Add items to a content hash: each one's input bytes, length-prefixed."""
-    for item in items:
-        hasher.update(len(item.raw).to_bytes(8, "big") + item.raw)
+    """Add items to a content hash: each one's input bytes, length-prefixed (a plain event's
+    input bytes are its line)."""
+    raws = items.bodies() if isinstance(items, PlainBatch) else (item.raw for item in items)
+    for raw in raws:
+        hasher.update(len(raw).to_bytes(8, "big") + raw)
 
 
 def content_digest(items: Iterable[Item]) -> str:
@@ -171,7 +175,7 @@ def content_digest(items: Iterable[Item]) -> str:
     return hasher.hexdigest()
 
 
-def seed_for(base: IdSeed | None, start: int, items: list[Item]) -> IdSeed:
+def seed_for(base: IdSeed | None, start: int, items: Batch) -> IdSeed:
     """A request's seed: fresh, or derived from the run's base seed, the input index of its first
     item and the bytes of its items, so that the same request of the same input gets the same
     IDs in every run, and different events never do."""
@@ -217,7 +221,7 @@ class Sender:
         on_accepted: Callable[[Event, str], None],
         on_failure: Callable[[Failure], None],
         on_progress: Callable[[Stats], None] | None = None,
-        on_settled: Callable[[list[Item], int, int], None] | None = None,
+        on_settled: Callable[[Batch, int, int], None] | None = None,
         on_launch: Callable[[Launch], None] | None = None,
         on_unconfirmed: Callable[[list[Event], str], None] | None = None,
         on_accepted_batch: Callable[[list[Event], list[str]], None] | None = None,
@@ -320,7 +324,7 @@ class Sender:
         packer = Packer(options.limits)
         # packed, waiting for a free slot (or the pacer); a resumed run's recorded requests first,
         # exactly as they went out (their seeds are in the checkpoint)
-        ready: deque[list[Item]] = deque(replay.items for replay in options.replay)
+        ready: deque[Batch] = deque(replay.items for replay in options.replay)
         pending: deque[_InFlight] = deque()
         unsent: _Delivered | None = None  # read, but not to be sent: reported after the rest
         read_error: BaseException | None = None
@@ -351,7 +355,11 @@ class Sender:
                         rest = self._drain(feed, packer, ready)
                         unsent = self._not_sent(rest, f"not sent: {self._local_error}")
                         break
-                    if options.on_error == "stop" and isinstance(batch[-1], Failure):
+                    if (
+                        options.on_error == "stop"
+                        and not isinstance(batch, PlainBatch)
+                        and isinstance(batch[-1], Failure)
+                    ):
                         self.stats.stopped_at = batch[-1].location()
                         unsent = self._not_sent(batch, STOPPED.format(batch[-1].location()))
                         ready.clear()
@@ -386,16 +394,17 @@ class Sender:
                     timeout = MAX_WAIT
                 timeout = _timeout(now, now + timeout, wait_until, self._deadline)
                 try:
-                    arrived = feed.take(timeout)
+                    arrived = feed.take_runs(timeout)
                 except Exception as exc:  # the input failed: send what was read, then raise it
                     read_error, arrived = exc, []
                 if arrived:
-                    self.taken += len(arrived)
-                    self.last_read = arrived[-1]
+                    self.taken += sum(map(len, arrived))
+                    self.last_read = last_item(arrived[-1])
                 now = time.monotonic()
                 if arrived:
-                    closed: list[list[Item]] = []
-                    packer.add_all(arrived, now, closed)
+                    closed: list[Batch] = []
+                    for run in arrived:
+                        packer.add_all(run, now, closed)
                     ready.extend(closed)
                 if read_error is not None or feed.ended:
                     eof = True
@@ -433,7 +442,7 @@ class Sender:
             raise read_error
         return self.stats
 
-    def _admit(self, batch: list[Item]) -> Launch | None:
+    def _admit(self, batch: Batch) -> Launch | None:
         """The batch's index and seed, made durable by ``on_launch``; None if that failed."""
         start = self._next_index
         self._next_index += len(batch)
@@ -457,16 +466,16 @@ class Sender:
         if self.stop_input is not None:
             self.stop_input()
 
-    def _drain(self, feed: Feed[Item], packer: Packer, ready: deque[list[Item]]) -> list[Item]:
+    def _drain(self, feed: Feed[Item], packer: Packer, ready: deque[Batch]) -> list[Item]:
         """Stop reading; everything read and not sent yet, in input order (`ready` is emptied)."""
         self._stop_reading()
         unread = feed.close() + feed.leftover(1.0)
         self.taken += len(unread)
-        rest = [item for batch in ready for item in batch] + (packer.flush() or []) + unread
+        rest = [item for batch in ready for item in batch] + list(packer.flush() or ()) + unread
         ready.clear()
         return rest
 
-    def _emit_batch(self, task: Task[Launch, _Delivered], batch: list[Item]) -> None:
+    def _emit_batch(self, task: Task[Launch, _Delivered], batch: Batch) -> None:
         """Report a settled batch, in input order."""
         self._emit(self._wait(task, batch))
         self.reported += len(batch)
@@ -502,7 +511,7 @@ class Sender:
         self,
         feed: Feed[Item],
         packer: Packer,
-        ready: deque[list[Item]],
+        ready: deque[Batch],
         pending: deque[_InFlight],
     ) -> None:
         """The grace period is over (or everything read went out): settle what finished, and
@@ -511,7 +520,7 @@ class Sender:
         if rest:
             self._hand_over(rest)
 
-    def _read(self, runs: Iterable[list[Item]]) -> Iterator[list[Item]]:
+    def _read(self, runs: Iterable[Batch]) -> Iterator[Batch]:
         """The input until a stop, a run at a time: checked before taking a run, so none is
         taken and lost; with --on-error stop, the input ends after the first failure."""
         stop_on_error = self.options.on_error == "stop"
@@ -520,14 +529,14 @@ class Sender:
             run = next(iterator, None)
             if run is None:
                 return
-            if stop_on_error:
+            if stop_on_error and not isinstance(run, PlainRun):  # (plain events only)
                 for index, item in enumerate(run):
                     if isinstance(item, Failure):
                         yield run[: index + 1]
                         return
             yield run
 
-    def _wait(self, task: Task[Launch, _Delivered], batch: list[Item]) -> _Delivered:
+    def _wait(self, task: Task[Launch, _Delivered], batch: Batch) -> _Delivered:
         """The batch's results; after an interrupt, only until the grace period ends."""
         while not self._interrupted.is_set():
             try:
@@ -542,7 +551,7 @@ class Sender:
             return _Delivered(items=batch, abandoned=True)
 
     @staticmethod
-    def _not_sent(batch: list[Item], reason: str) -> _Delivered:
+    def _not_sent(batch: Batch, reason: str) -> _Delivered:
         """A batch that will not go out: its events are not sent, failures stay as read."""
         out = _Delivered(items=batch)
         pending = Pending(reason, False)
@@ -574,7 +583,7 @@ class Sender:
             self.on_accepted_batch(delivered.items, delivered.ids)  # type: ignore[arg-type]
             stats.sent += len(delivered.items)
             if not self._frozen:
-                self._settle(list(delivered.items), [len(delivered.items), 0])
+                self._settle_whole(delivered.items)
             if self.on_progress:
                 self.on_progress(stats)
             return
@@ -635,6 +644,16 @@ class Sender:
         settled.clear()
         counts[:] = [0, 0]
 
+    def _settle_whole(self, batch: Batch) -> None:
+        """`_settle` for a batch accepted whole: the batch itself, not a copy (a `PlainBatch`
+        builds its Events only if ``on_settled`` looks at them)."""
+        if self.on_settled and batch:
+            try:
+                self.on_settled(batch, len(batch), 0)
+            except LocalWriteError as exc:
+                self._local(exc)
+                self._frozen = True
+
     def _report(self, failure: Failure) -> bool:
         """Report a failure; False if it could not be recorded (a side file write failed)."""
         self.stats.failed += 1
@@ -685,7 +704,9 @@ class Sender:
         out = _Delivered(items=batch)
         results = out.results
         events = events_of(batch)
-        queue: deque[tuple[int, list[Event]]] = deque([(launch.offset, events)] if events else [])
+        queue: deque[tuple[int, Sequence[Event]]] = deque(
+            [(launch.offset, events)] if events else []
+        )
         while queue:
             offset, events = queue.popleft()
             if self._halt.is_set():  # (after an interrupt, what was read still goes out)
@@ -796,9 +817,12 @@ class _Pacer:
         self.rate = rate
         self.next = time.monotonic()
 
-    def slot(self, batch: list[Item]) -> float:
+    def slot(self, batch: Batch) -> float:
         return self.next
 
-    def took(self, batch: list[Item]) -> None:
-        events = sum(1 for item in batch if isinstance(item, Event))
+    def took(self, batch: Batch) -> None:
+        events = (
+            len(batch) if isinstance(batch, PlainBatch)
+            else sum(1 for item in batch if isinstance(item, Event))
+        )
         self.next = max(self.next, time.monotonic()) + events / self.rate

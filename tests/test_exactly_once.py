@@ -507,7 +507,7 @@ class Store:
         return Reply(Outcome.ACCEPTED, 200, ids, "")
 
 
-def one_run(path: Path, items: list[Any], store: Store, max_request_bytes: int,
+def one_run(path: Path, items: Any, store: Store, max_request_bytes: int,
             max_batch: int, concurrency: int) -> bool:
     """What `send --checkpoint` does, in process; True if the checkpoint ended complete. A
     kill leaves the checkpoint file as it was at that instant (nothing is flushed)."""
@@ -546,28 +546,43 @@ def one_run(path: Path, items: list[Any], store: Store, max_request_bytes: int,
 
 
 def _property_case(sizes: list[int], rejects: set[int], max_batch: int, caps: list[int | None],
-                   kills: list[int], concurrency: int) -> None:
+                   kills: list[int], concurrency: int, run_size: int | None = None) -> None:
+    """With ``run_size``, each run reads the input as the bulk fast path gives it: `PlainRun`s
+    of that many lines (Events built only where something looks), in a `Runs`."""
     import tempfile
 
-    from inngest_cli.payload import Event
+    from inngest_cli.payload import Event, Runs
+    from inngest_cli.plainrun import PlainRun
 
-    items = []
+    events = []
     for n, pad in enumerate(sizes):
         name = "reject" if n in rejects else "test/seq"
         body = orjson.dumps({"name": name, "data": {"seq": n, "pad": "x" * pad}})
-        items.append(Event("in", n + 1, body, body, name, None))
+        events.append(Event("in", n + 1, body, body, name, None))
+
+    def read() -> Any:
+        if run_size is None:
+            return events
+        return Runs([
+            PlainRun("in", start + 1, [e.body for e in events[start:start + run_size]],
+                     [e.name for e in events[start:start + run_size]],
+                     [None] * len(events[start:start + run_size]))
+            for start in range(0, len(events), run_size)
+        ])
+
     rows: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as home:
         path = Path(home) / "ck"
         complete = False
         for round_, cap in enumerate(caps):  # the server's cap may change between runs
             hang_at = kills[round_] if round_ < len(kills) else None
-            complete = one_run(path, items, Store(rows, cap, hang_at), 400, max_batch,
+            complete = one_run(path, read(), Store(rows, cap, hang_at), 400, max_batch,
                                concurrency)
             if complete:
                 break
         if not complete:
-            complete = one_run(path, items, Store(rows, None, None), 400, max_batch, concurrency)
+            complete = one_run(path, read(), Store(rows, None, None), 400, max_batch,
+                               concurrency)
         assert complete
     seqs = Counter(orjson.loads(row)["data"]["seq"] for row in rows.values())
     assert seqs == Counter(n for n in range(len(sizes)) if n not in rejects)
@@ -585,11 +600,12 @@ def test_kills_at_any_stored_request_with_changing_413_caps_lose_and_duplicate_n
         caps=st.lists(st.one_of(st.none(), st.integers(120, 400)), min_size=1, max_size=3),
         kills=st.lists(st.integers(1, 6), max_size=3),
         concurrency=st.integers(1, 4),
+        run_size=st.one_of(st.none(), st.integers(1, 12)),
     )
     def check(sizes: list[int], reject_every: int, max_batch: int, caps: list[int | None],
-              kills: list[int], concurrency: int) -> None:
+              kills: list[int], concurrency: int, run_size: int | None) -> None:
         rejects = {n for n in range(len(sizes)) if reject_every and n % (reject_every + 2) == 1}
-        _property_case(sizes, rejects, max_batch, caps, kills, concurrency)
+        _property_case(sizes, rejects, max_batch, caps, kills, concurrency, run_size)
 
     check()
 

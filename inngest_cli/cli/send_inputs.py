@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -178,8 +178,9 @@ def _shaped_runs(
     shaping: Shaping,
     stopper: Stopper | None,
     reading: list[bool],
-) -> Iterator[list[Event | Failure]]:
+) -> Iterator[Sequence[Event | Failure]]:
     from inngest_cli.payload import shape_sources
+    from inngest_cli.plainrun import PlainRun
     from inngest_cli.sources import gunzipped, is_regular
 
     for source, handle in sources:
@@ -198,8 +199,11 @@ def _shaped_runs(
             for run in runs:
                 if rereadable and stopper is not None and stopper.stopped:
                     return
-                for item in run if base else ():
-                    item.line += base
+                if base and isinstance(run, PlainRun):
+                    run.renumber(base)
+                else:
+                    for item in run if base else ():
+                        item.line += base
                 yield run
         except Exception as exc:
             if not _gzip_error(exc):

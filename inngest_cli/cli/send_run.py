@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
@@ -216,10 +216,12 @@ def send(
             broken.append(f"--failed-out: cannot write {job.failed_out}: {exc.strerror or exc}")
             raise LocalWriteError(broken[0]) from None
 
-    def on_settled(items: list[Any], accepted: int, failed: int) -> None:
+    def on_settled(items: Sequence[Any], accepted: int, failed: int) -> None:
+        from inngest_cli.plainrun import last_item
+
         if checkpoint is not None:
             if follows is not None and items:
-                where = follows.position(items[-1].line)
+                where = follows.position(last_item(items).line)
                 if where is not None:
                     checkpoint.follow = where.to_json()
             checkpoint.settle(items, accepted, failed, limits.max_request_bytes)
