@@ -4,8 +4,8 @@ The bulk fast path (`fastpath`) checks a whole read of NDJSON lines in C. A read
 is a plain event becomes a `PlainRun`: its lines (each already the event's body and raw bytes),
 their names and IDs, and where they came from, without an `Event` per line. The packer cuts
 runs into requests and joins consecutive ones into a `PlainBatch`, whose body is the lines joined;
-a batch accepted whole is reported with no Python step per event (bench/bulk.py: building the
-Events was a tenth of a bulk send's CPU time).
+a batch accepted whole is reported with no Python step per event (bench/bulk.py, 200k events
+to the null sink, side by side: 0.44 s of CPU against 0.51 s with an Event per line).
 
 Anything else sees the very Events the fast path built before these classes existed
 (`Event(source, line, body, body, name, id)`): iterating or indexing either class builds them
