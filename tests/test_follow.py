@@ -120,6 +120,38 @@ def test_restart_with_a_checkpoint_resumes_exactly_once(fault_server: Any, tmp_p
     assert stored_seqs(server) == list(range(7))  # each once: none lost, none twice
 
 
+def test_a_burst_after_a_resume_is_numbered_from_the_files_start(
+    fault_server: Any, tmp_path: Path
+) -> None:
+    """200 lines appended while stopped come in one read, plain events the fast path keeps as
+    lines (`plainrun.PlainRun`): the resumed follower's line numbers still count from the top of
+    the file, and each event is stored once."""
+    server = fault_server()
+    log = tmp_path / "app.log"
+    checkpoint = tmp_path / "ship.checkpoint"
+    log.write_bytes(lines(0, 1))
+    send = follow(server, log, "--checkpoint", str(checkpoint))
+    try:
+        for _ in range(2):
+            send.line()
+        send.proc.send_signal(signal.SIGINT)
+        code, _, err = send.finish()
+    finally:
+        send.kill()
+    assert code == 130, err
+    append(log, lines(*range(2, 202)))
+    send = follow(server, log, "--checkpoint", str(checkpoint))
+    try:
+        numbers = [orjson.loads(send.line())["line"] for _ in range(200)]
+        send.proc.send_signal(signal.SIGTERM)
+        code, _, err = send.finish()
+    finally:
+        send.kill()
+    assert code == 130, err
+    assert numbers == list(range(3, 203))
+    assert stored_seqs(server) == list(range(202))
+
+
 def test_follow_refuses_what_cannot_follow(tmp_path: Path) -> None:
     missing = tmp_path / "missing.log"
     done = run_cli("send", "--dev", "--follow", str(missing))
