@@ -34,6 +34,21 @@ def append(path: Path, data: bytes) -> None:
         f.write(data)
 
 
+def followed(
+    server: Any, path: Path, count: int, signum: int, *extra: str
+) -> tuple[list[int], int, str]:
+    """Follow ``path`` until ``count`` events were sent, then stop by ``signum``: the line
+    numbers of those events, the exit code and stderr."""
+    send = follow(server, path, *extra)
+    try:
+        numbers = [orjson.loads(send.line())["line"] for _ in range(count)]
+        send.proc.send_signal(signum)
+        code, _, err = send.finish()
+    finally:
+        send.kill()
+    return numbers, code, err
+
+
 def follow(server: Any, path: Path, *extra: str) -> LiveSend:
     return LiveSend(
         "--follow", str(path), "--dev", "--event-api-url", server.url, "-o", "ndjson", *extra,
@@ -81,39 +96,19 @@ def test_restart_with_a_checkpoint_resumes_exactly_once(fault_server: Any, tmp_p
     log = tmp_path / "app.log"
     checkpoint = tmp_path / "ship.checkpoint"
     log.write_bytes(lines(0, 1, 2))
-    send = follow(server, log, "--checkpoint", str(checkpoint))
-    try:
-        for _ in range(3):
-            send.line()
-        send.proc.send_signal(signal.SIGINT)
-        code, _, err = send.finish()
-    finally:
-        send.kill()
+    _, code, err = followed(server, log, 3, signal.SIGINT, "--checkpoint", str(checkpoint))
     assert code == 130, err
     assert err.endswith(labelled("hint:", f"rerun the same command to resume from {checkpoint}")
                         + "\n")  # wrapped: a long path
 
     append(log, lines(3, 4))  # written while nothing was following
-    send = follow(server, log, "--checkpoint", str(checkpoint))
-    try:
-        assert [orjson.loads(send.line())["line"] for _ in range(2)] == [4, 5]
-        send.proc.send_signal(signal.SIGTERM)
-        code, _, err = send.finish()
-    finally:
-        send.kill()
-    assert code == 130, err
+    numbers, code, err = followed(server, log, 2, signal.SIGTERM, "--checkpoint", str(checkpoint))
+    assert (numbers, code) == ([4, 5], 130), err
 
     append(log, lines(5))  # then rotated while stopped: the rest of the old file comes first
     log.rename(tmp_path / "app.log.1")
     log.write_bytes(lines(6))
-    send = follow(server, log, "--checkpoint", str(checkpoint))
-    try:
-        send.line()
-        send.line()
-        send.proc.send_signal(signal.SIGTERM)
-        code, _, err = send.finish()
-    finally:
-        send.kill()
+    _, code, err = followed(server, log, 2, signal.SIGTERM, "--checkpoint", str(checkpoint))
     assert code == 130, err
     assert f"note: {log} was rotated since the checkpoint: finishing {tmp_path / 'app.log.1'} " \
         "first\n" in err
@@ -130,23 +125,10 @@ def test_a_burst_after_a_resume_is_numbered_from_the_files_start(
     log = tmp_path / "app.log"
     checkpoint = tmp_path / "ship.checkpoint"
     log.write_bytes(lines(0, 1))
-    send = follow(server, log, "--checkpoint", str(checkpoint))
-    try:
-        for _ in range(2):
-            send.line()
-        send.proc.send_signal(signal.SIGINT)
-        code, _, err = send.finish()
-    finally:
-        send.kill()
-    assert code == 130, err
+    numbers, code, err = followed(server, log, 2, signal.SIGINT, "--checkpoint", str(checkpoint))
+    assert (numbers, code) == ([1, 2], 130), err
     append(log, lines(*range(2, 202)))
-    send = follow(server, log, "--checkpoint", str(checkpoint))
-    try:
-        numbers = [orjson.loads(send.line())["line"] for _ in range(200)]
-        send.proc.send_signal(signal.SIGTERM)
-        code, _, err = send.finish()
-    finally:
-        send.kill()
+    numbers, code, err = followed(server, log, 200, signal.SIGTERM, "--checkpoint", str(checkpoint))
     assert code == 130, err
     assert numbers == list(range(3, 203))
     assert stored_seqs(server) == list(range(202))
