@@ -27,7 +27,26 @@ from inngest_cli.payload import Event
 T = TypeVar("T")
 
 
-class PlainRun(Sequence[Event]):
+class _Lazy(Sequence[Event]):
+    """A sequence of Events built by `events` (once), which every look goes through."""
+
+    __slots__ = ()
+
+    def events(self) -> list[Event]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events())
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        return self.events()[index]
+
+
+class PlainRun(_Lazy):
     """Consecutive plain events of one source: line ``first + i`` is ``lines[i]``."""
 
     __slots__ = ("source", "first", "lines", "names", "ids", "_events")
@@ -58,14 +77,12 @@ class PlainRun(Sequence[Event]):
             )
         return self._events
 
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self.events())
-
     @overload
     def __getitem__(self, index: int) -> Event: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[Event]: ...
     def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        """A slice of a run not built yet is a run; anything else comes from `events`."""
         if isinstance(index, slice) and self._events is None:
             start, stop, step = index.indices(len(self.lines))
             if step == 1:
@@ -101,7 +118,7 @@ def last_item(items: Sequence[T]) -> T:
     return items[-1]
 
 
-class PlainBatch(Sequence[Event]):
+class PlainBatch(_Lazy):
     """Plain runs packed into one request, in input order."""
 
     __slots__ = ("parts", "_count", "_events")
@@ -131,16 +148,6 @@ class PlainBatch(Sequence[Event]):
             else:
                 self._events = list(chain.from_iterable(part.events() for part in self.parts))
         return self._events
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(self.events())
-
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Event]: ...
-    def __getitem__(self, index: int | slice) -> Event | list[Event]:
-        return self.events()[index]
 
     def last(self) -> Event:
         """The last event, without building the others (see `PlainRun.last`)."""
