@@ -635,21 +635,19 @@ class Sender:
             self._frozen = True
 
     def _settle(self, settled: list[Item], counts: list[int]) -> None:
-        if self.on_settled and settled:
-            try:
-                self.on_settled(list(settled), counts[0], counts[1])
-            except LocalWriteError as exc:
-                self._local(exc)
-                self._frozen = True
+        self._report_settled(list(settled), counts[0], counts[1])
         settled.clear()
         counts[:] = [0, 0]
 
     def _settle_whole(self, batch: Batch) -> None:
         """`_settle` for a batch accepted whole: the batch itself, not a copy (a `PlainBatch`
         builds its Events only if ``on_settled`` looks at them)."""
-        if self.on_settled and batch:
+        self._report_settled(batch, len(batch), 0)
+
+    def _report_settled(self, items: Batch, accepted: int, failed: int) -> None:
+        if self.on_settled and items:
             try:
-                self.on_settled(batch, len(batch), 0)
+                self.on_settled(items, accepted, failed)
             except LocalWriteError as exc:
                 self._local(exc)
                 self._frozen = True
