@@ -164,6 +164,7 @@ def send(
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.errors import LocalWriteError
     from inngest_cli.eventapi import EventAPI
+    from inngest_cli.plainrun import last_item
     from inngest_cli.sender import Sender, SendOptions
 
     job = plan.job
@@ -217,8 +218,6 @@ def send(
             raise LocalWriteError(broken[0]) from None
 
     def on_settled(items: Sequence[Any], accepted: int, failed: int) -> None:
-        from inngest_cli.plainrun import last_item
-
         if checkpoint is not None:
             if follows is not None and items:
                 where = follows.position(last_item(items).line)
