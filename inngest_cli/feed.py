@@ -24,6 +24,13 @@ class StopReading(Exception):
     """Raised by an input source when reading was asked to stop (see `sources.Stopper`)."""
 
 
+def _flat(runs: list[Sequence[T]]) -> list[T]:
+    """The runs' items in one list (a single list run is handed over as it is)."""
+    if len(runs) == 1 and type(runs[0]) is list:
+        return runs[0]
+    return list(chain.from_iterable(runs))
+
+
 class Feed(Generic[T]):
     """Items from ``runs`` (a read's worth each: lists, or `plainrun.PlainRun`s), read by a daemon
     thread, handed over in arrival order.
@@ -127,16 +134,13 @@ class Feed(Generic[T]):
         return runs
 
     def _drain(self) -> list[T]:
-        runs = self._drain_runs()
-        if len(runs) == 1 and type(runs[0]) is list:
-            return runs[0]  # a single run is handed over as it is
-        return list(chain.from_iterable(runs))
+        return _flat(self._drain_runs())
 
     def take(self, timeout: float | None) -> list[T]:
         """What has arrived, waiting up to ``timeout`` seconds if nothing has; [] on timeout, on
         a `wake`, or at the end of the input. Raises the reader's error once the items before it
         have been taken."""
-        return list(chain.from_iterable(self.take_runs(timeout)))
+        return _flat(self.take_runs(timeout))
 
     def take_runs(self, timeout: float | None) -> list[Sequence[T]]:
         """`take`, as the runs the items came in (a run may be a `plainrun.PlainRun`, whose
