@@ -18,7 +18,15 @@ like with like: an editable install (`pip install -e`, as .venv is) runs its imp
 every start (~50 M instructions) where a regular install does not; --python sets the
 interpreter that runs this checkout, e.g. one of a venv with a regular install of it. Needs
 valgrind. --profile writes a callgrind profile of this checkout's largest send and prints its
-20 most expensive functions. Nothing leaves 127.0.0.1.
+20 most expensive functions.
+
+--sink-work counts the other side instead: `inngest-cli serve` (this checkout, SQLite in a fresh
+file) under cachegrind while curl (the input pre-chunked as bench/bulk.py does) or `inngest-cli
+send` posts the N events to it, and once with no client, for serve's own start and stop. On
+this 2-core machine serve's CPU time with `inngest-cli send` as the client often reads up to
+~15% above its CPU time with curl (bench/bulk.py's sink CPU); these counts tell whether that is
+work the client makes for the sink (other requests) or the same work done slower beside a client
+that uses the other core. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -31,12 +39,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from bulk import Sink, generate  # noqa: E402
+from bulk import Sink, chunk_for_curl, generate  # noqa: E402
 
 PY = sys.executable
 
@@ -70,9 +80,15 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="PYTHON", help="another version's python")
     parser.add_argument("--python", default=PY, help="this version's python (default: this one)")
     parser.add_argument("--profile", action="store_true", help="callgrind the largest send")
+    parser.add_argument(
+        "--sink-work", action="store_true", help="count serve's instructions per client instead"
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed")
+    if args.sink_work:
+        sink_work([int(s) for s in args.sizes.split(",")], args.python)
+        return
     # bytecode for the checkout, as an installed package has: under PYTHONDONTWRITEBYTECODE an
     # editable install would otherwise compile its changed modules in every counted run
     compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
@@ -118,6 +134,56 @@ def main() -> None:
                 print("  " + re.sub(r"\s*\[.*\]$", "", line.replace(os.sep * 2, os.sep))[:110])
     finally:
         sink.stored()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def serve_count(python: str, workdir: Path, client: Callable[[str], list[str]] | None) -> int:
+    """Instructions `serve` executes from its start to its stop, with the command
+    ``client(serve's URL)`` run to completion in between."""
+    db = workdir / f"serve-{time.time_ns()}.db"
+    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+           python, "-m", "inngest_cli", "serve", "--port", "0", "--db", str(db), "--quiet"]
+    serve = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        assert serve.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+", serve.stdout.readline())
+        assert match, "serve did not start"
+        if client is not None:
+            subprocess.run(client(match.group(0)), cwd=workdir, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, check=True, timeout=1800)
+    finally:
+        serve.terminate()
+        _, err = serve.communicate(timeout=300)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", err)
+    assert found, err[-2000:]
+    return int(found.group(1).replace(",", ""))
+
+
+def sink_work(sizes: list[int], python: str) -> None:
+    """serve's instructions per event, with curl and with `inngest-cli send` as the client."""
+    workdir = Path(tempfile.mkdtemp(prefix="inngest-instr-"))
+    try:
+        idle = serve_count(python, workdir, None)
+        print(f"  serve with no client: {idle:,}", file=sys.stderr)
+        print(f"\n{'events':>10} {'client':<6} {'serve instructions':>19} {'per event':>10}")
+        for size in sizes:
+            path = generate(size)
+            template = chunk_for_curl(path, workdir).read_text()
+
+            def curl(url: str, template: str = template) -> list[str]:
+                config = workdir / "curl-url.cfg"
+                config.write_text(template.replace("URL", f"{url}/e/bench"))
+                return ["curl", "-K", str(config)]
+
+            def cli(url: str, path: Path = path) -> list[str]:
+                return [python, "-m", "inngest_cli", "send", str(path), "--dev",
+                        "--event-api-url", url, "--no-progress", "-q", "-o", "ids"]
+
+            for name, client in (("curl", curl), ("cli", cli)):
+                total = serve_count(python, workdir, client)
+                print(f"{size:>10,} {name:<6} {total:19,} {(total - idle) / size:10,.0f}")
+    finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
