@@ -17,7 +17,8 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
 
 (--sink-python PYTHON runs another version's serve as the sink, for a change to serve itself.)
 
-interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk),
+interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk;
+with several rounds also each round's, min / median / max, which shows the machine's noise),
 peak RSS and CPU time (steadier than wall time on a busy machine), and the CPU time the sink spent
 serving each run (Linux): client and sink share the machine's cores, so a client that uses more
 of them leaves the sink less. With --sink null it also prints when the client's first request had
@@ -310,6 +311,22 @@ def median(results: list[Result]) -> Result:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def round_ratios(runs: dict[str, list[Result]]) -> list[str]:
+    """Each round's ratios (cli/curl and the like), min / median / max: rounds are interleaved,
+    so a round's contenders ran at about the same moment of the machine, and the spread shows
+    how far the ratio of medians could move on another day."""
+    lines = []
+    for client in ("cli", "base"):
+        for floor in ("curl", "curl4", "sdk"):
+            if client in runs and floor in runs and len(runs[client]) > 1:
+                pairs = zip(runs[client], runs[floor], strict=True)
+                ratios = sorted(floor_run.seconds / run.seconds for run, floor_run in pairs)
+                middle = ratios[(len(ratios) - 1) // 2]
+                lines.append(f"{client}/{floor} by round: {ratios[0]:.2f}x / {middle:.2f}x / "
+                             f"{ratios[-1]:.2f}x (min / median / max)")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="200000,2000000")
@@ -348,6 +365,7 @@ def main() -> None:
     compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
     names = [n for n in args.clients.split(",") if not (args.skip_sdk and n == "sdk")]
     table: dict[int, dict[str, Result]] = {}
+    spreads: dict[int, list[str]] = {}
     for count in (int(s) for s in args.sizes.split(",")):
         path = generate(count)
         workdir = Path(tempfile.mkdtemp(prefix="inngest-bench-"))
@@ -370,6 +388,7 @@ def main() -> None:
                         flush=True,
                     )
             table[count] = {name: median(results) for name, results in runs.items()}
+            spreads[count] = round_ratios(runs)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
     which = f" ({args.sink_python} -m inngest_cli serve)" if args.sink_python else ""
@@ -394,6 +413,9 @@ def main() -> None:
                 f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f} {_seconds(result.sink_cpu):>8}{extra}"
                 f"{result.timeline()}"
             )
+    for count, lines in spreads.items():
+        for line in lines:
+            print(f"{count:>10,} {line}")
     counts = sorted(table)
     if len(counts) > 1 and "cli" in names:
         small, large = table[counts[0]]["cli"], table[counts[-1]]["cli"]
