@@ -499,6 +499,41 @@ def test_event_posts_are_stored_one_at_a_time_and_other_routes_do_not_wait(
     assert most == 1
 
 
+def test_event_posts_are_stored_in_the_order_they_arrived_by_one_thread(
+    fast_timeouts: EventServer,
+) -> None:
+    """Posts that arrive while one is being stored wait in the order they came, and one thread
+    stores them all (the HTTP layer's serial thread, not whichever pool thread is free); other
+    routes go to the pool meanwhile."""
+    store = fast_timeouts.store
+    seen: list[tuple[int, int]] = []  # (data.n of the post's first event, thread)
+    original = store.insert_events
+
+    def slow_insert(rows: Any, skew_ms: int = 0) -> None:
+        seen.append((orjson.loads(rows[0][4])["n"], threading.get_ident()))
+        time.sleep(0.1)
+        original(rows, skew_ms)
+
+    store.insert_events = slow_insert  # type: ignore[method-assign]
+    host, port = host_port(fast_timeouts.url)
+    socks = [socket.create_connection((host, port), timeout=5) for _ in range(5)]
+    try:
+        for n, sock in enumerate(socks):
+            body = orjson.dumps([{"name": "app/ordered", "data": {"n": n}}])
+            sock.sendall(b"POST /e/k HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            time.sleep(0.02)  # read by the server in this order, while the first is stored
+        assert health(fast_timeouts.url) == 200  # not behind the posts
+        replies = [sock.makefile("rb").read1(65536) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+    assert [status_of(reply) for reply in replies] == [200] * 5
+    assert [n for n, _ in seen] == [0, 1, 2, 3, 4]
+    assert len({thread for _, thread in seen}) == 1
+    assert seen[0][1] != threading.get_ident()
+
+
 # -- many writers, and kill -9 under load ------------------------------------------------------
 
 WRITER = r"""

@@ -131,6 +131,11 @@ class App:
                 ("Access-Control-Allow-Origin", origin), ("Vary", "Origin"), *response.headers))
         return response
 
+    def serial(self, request: Request) -> bool:
+        """Whether ``request`` is an event post, which the HTTP layer hands to its serial
+        thread: posts are stored one at a time, in the order they were read (routes.py)."""
+        return request.method == "POST" and request.path.startswith("/e/")
+
     def _route(self, request: Request) -> Response:
         if (request.method == "OPTIONS" and request.headers.get("origin")
                 and request.headers.get("access-control-request-method")):
@@ -221,7 +226,8 @@ class EventServer:
                         max_connections=config.max_connections, workers=config.workers,
                         max_buffered_bytes=config.max_buffered_bytes)
         try:
-            self.http = HTTPServer((config.host, config.port), self.app, limits)
+            self.http = HTTPServer((config.host, config.port), self.app, limits,
+                                   serial=self.app.serial)
         except BaseException:
             self.app.close()
             raise

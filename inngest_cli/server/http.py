@@ -11,6 +11,10 @@ descriptor and a small buffer, never a thread.  Complete requests go to a fixed 
 the loop.  (The standard library's ThreadingHTTPServer gives every connection its own thread,
 idle or not, and spins at 100% CPU once accept() fails for want of file descriptors; capping its
 threads would leave the new connections, ``/health`` among them, waiting behind idle ones.)
+Requests the ``serial`` predicate picks go instead to one thread of their own, which takes them
+one at a time in the order they were read: `serve` sends its event posts there, which it stores
+one at a time anyway, and one thread kept warm stores them with less CPU than a pool that hands
+each to whichever thread waits (README, "Benchmarks").
 
 **Limits.**  At most ``max_connections`` connections are open (fewer when the file-descriptor
 limit is low: it keeps 64 descriptors in reserve for the database and the log).  When the cap is
@@ -56,7 +60,7 @@ import socket
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -135,6 +139,10 @@ class Response:
     headers: tuple[tuple[str, str], ...] = ()
     note: str = ""
     """Appended to the request's access-log line (e.g. `` 3 events``)."""
+
+
+Jobs = queue.SimpleQueue["tuple[_Conn, Request] | None"]
+"""Complete requests for a worker thread (None stops it)."""
 
 
 class Application(Protocol):
@@ -239,9 +247,11 @@ class _Conn:
 class HTTPServer:
     """Serves ``app`` on ``address`` with ``limits``; see the module docstring."""
 
-    def __init__(self, address: tuple[str, int], app: Application, limits: Limits) -> None:
+    def __init__(self, address: tuple[str, int], app: Application, limits: Limits,
+                 serial: Callable[[Request], bool] | None = None) -> None:
         self.app = app
         self.limits = limits
+        self._serial = serial
         self.max_connections = connection_cap(limits.max_connections)
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self._listener = socket.socket(family, socket.SOCK_STREAM)
@@ -262,7 +272,8 @@ class HTTPServer:
         self._wake_w.setblocking(False)
         self._conns: dict[int, _Conn] = {}
         self._quiet: OrderedDict[int, None] = OrderedDict()  # evictable, quietest first
-        self._jobs: queue.SimpleQueue[tuple[_Conn, Request] | None] = queue.SimpleQueue()
+        self._jobs: Jobs = queue.SimpleQueue()
+        self._lane: Jobs = queue.SimpleQueue()  # the requests ``serial`` picks, in order
         self._done: queue.SimpleQueue[tuple[_Conn, bytes]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._stopped = threading.Event()
@@ -273,9 +284,13 @@ class HTTPServer:
         self.peak_buffered = 0
         self._paused: dict[int, tuple[_Conn, float]] = {}  # fd -> (conn, since)
         self._favoured: int | None = None  # the fd allowed to read while over the budget
-        self._workers = [threading.Thread(target=self._work, name=f"serve-worker-{n}",
-                                          daemon=True) for n in range(limits.workers)]
-        for worker in self._workers:
+        self._workers = [(threading.Thread(target=self._work, args=(self._jobs,),
+                                           name=f"serve-worker-{n}", daemon=True), self._jobs)
+                         for n in range(limits.workers)]
+        if serial is not None:
+            self._workers.append((threading.Thread(target=self._work, args=(self._lane,),
+                                                   name="serve-serial", daemon=True), self._lane))
+        for worker, _ in self._workers:
             worker.start()
 
     # -- the loop ---------------------------------------------------------------------------
@@ -332,9 +347,9 @@ class HTTPServer:
         for conn in list(self._conns.values()):
             self._close(conn)
         self._listener.close()
-        for _ in self._workers:
-            self._jobs.put(None)
-        for worker in self._workers:
+        for _, jobs in self._workers:
+            jobs.put(None)
+        for worker, _ in self._workers:
             worker.join(5)
         self._selector.close()
         self._wake_r.close()
@@ -454,7 +469,8 @@ class HTTPServer:
         conn.state = _HANDLING
         self._quiet.pop(conn.fd, None)
         self._selector.unregister(conn.sock)
-        self._jobs.put((conn, request))
+        serial = self._serial is not None and self._serial(request)
+        (self._lane if serial else self._jobs).put((conn, request))
 
     def _refuse(self, conn: _Conn, refused: _Refused) -> None:
         body = refused.body
@@ -591,8 +607,8 @@ class HTTPServer:
 
     # -- workers ----------------------------------------------------------------------------
 
-    def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
+    def _work(self, jobs: Jobs) -> None:
+        while (job := jobs.get()) is not None:
             conn, request = job
             started = conn.started
             try:

@@ -87,8 +87,9 @@ def post_events(services: Services, request: Request) -> Response:
     the GIL with the loop thread reading the next bodies) cost the server ~8% more CPU per event
     with four clients posting at once (bench/bulk.py's sink CPU).  Taken one at a time, a post
     is answered as soon as it is stored, and the order of internal IDs and ``received_at`` is
-    the order posts were taken.  The loop thread still reads every connection meanwhile, and
-    other routes do not wait for this lock."""
+    the order posts were taken.  The HTTP layer hands every post to one thread, in the order
+    the posts were read (`App.serial`); the lock keeps them one at a time for any other caller.
+    The loop thread still reads every connection meanwhile, and other routes wait for neither."""
     if services.event_keys and request.params["key"] not in services.event_keys:
         return Response(401, _EVENT_KEY_NOT_FOUND, JSON)
     with services.ingest:
