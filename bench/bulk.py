@@ -15,7 +15,10 @@ against the same local sink (`inngest-cli serve` on 127.0.0.1, a fresh SQLite fi
   cli    `inngest-cli send FILE`
   base   with --baseline PYTHON: the same send by `PYTHON -m inngest_cli` (another version)
 
-(--sink-python PYTHON runs another version's serve as the sink, for a change to serve itself.)
+(--sink-python PYTHON runs another version's serve as the sink, for a change to serve itself;
+--sink-baseline PYTHON runs every contender against both, interleaved: rows named "curl/old" and
+the like are against `PYTHON -m inngest_cli serve`, and each client's time with the old sink is
+compared with its time with this one, round by round.)
 
 interleaved round by round, and prints each one's median throughput, ratios (cli/curl, cli/sdk;
 with several rounds also each round's, min / median / max, which shows the machine's noise),
@@ -77,6 +80,7 @@ def installed(target: str, *args: str) -> list[str]:
 
 
 CHUNK_BYTES = 512 * 1000  # "<= 512 KB"
+OLD = "/old"  # the label suffix of a contender run against the --sink-baseline serve
 
 SDK_SCRIPT = r"""
 import sys, orjson, inngest
@@ -315,15 +319,21 @@ def round_ratios(runs: dict[str, list[Result]]) -> list[str]:
     """Each round's ratios (cli/curl and the like), min / median / max: rounds are interleaved,
     so a round's contenders ran at about the same moment of the machine, and the spread shows
     how far the ratio of medians could move on another day."""
+    pairs = [(client + old, floor + old) for old in ("", OLD) for client in ("cli", "base")
+             for floor in ("curl", "curl4", "sdk")]
+    # with --sink-baseline: each client's time with the old serve over its time with this one
+    pairs += [(name, name + OLD) for name in runs if not name.endswith(OLD)]
     lines = []
-    for client in ("cli", "base"):
-        for floor in ("curl", "curl4", "sdk"):
-            if client in runs and floor in runs and len(runs[client]) > 1:
-                pairs = zip(runs[client], runs[floor], strict=True)
-                ratios = sorted(floor_run.seconds / run.seconds for run, floor_run in pairs)
-                middle = ratios[(len(ratios) - 1) // 2]
-                lines.append(f"{client}/{floor} by round: {ratios[0]:.2f}x / {middle:.2f}x / "
-                             f"{ratios[-1]:.2f}x (min / median / max)")
+    for client, floor in pairs:
+        if client in runs and floor in runs and len(runs[client]) > 1:
+            rounds = zip(runs[client], runs[floor], strict=True)
+            ratios = sorted(floor_run.seconds / run.seconds for run, floor_run in rounds)
+            middle = ratios[(len(ratios) - 1) // 2]
+            what = f"{client} with this serve / with the old" if floor == client + OLD else (
+                f"{client.removesuffix(OLD)} / {floor.removesuffix(OLD)}"
+                + (" (old serve)" if OLD in floor else ""))
+            lines.append(f"{what} by round: {ratios[0]:.2f}x / {middle:.2f}x / "
+                         f"{ratios[-1]:.2f}x (min / median / max)")
     return lines
 
 
@@ -352,6 +362,12 @@ def main() -> None:
         "as the sink, to see what a change to serve does",
     )
     parser.add_argument(
+        "--sink-baseline",
+        metavar="PYTHON",
+        help="with --sink serve: also run every contender against `PYTHON -m inngest_cli serve`, "
+        "interleaved, to compare two versions of serve side by side in one run",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="PYTHON",
         help="add a 'base' contender: `PYTHON -m inngest_cli send` (another checkout's venv), "
@@ -364,6 +380,10 @@ def main() -> None:
     # every run under PYTHONDONTWRITEBYTECODE would compile the package from source first.
     compileall.compile_dir(str(ROOT.parent / "inngest_cli"), quiet=1)
     names = [n for n in args.clients.split(",") if not (args.skip_sdk and n == "sdk")]
+    # (label, client, sink's python): "curl/old" is curl against the --sink-baseline serve
+    contenders = [(name, name, args.sink_python) for name in names]
+    if args.sink_baseline:
+        contenders += [(f"{name}{OLD}", name, args.sink_baseline) for name in names]
     table: dict[int, dict[str, Result]] = {}
     spreads: dict[int, list[str]] = {}
     for count in (int(s) for s in args.sizes.split(",")):
@@ -371,16 +391,16 @@ def main() -> None:
         workdir = Path(tempfile.mkdtemp(prefix="inngest-bench-"))
         try:
             curl_cfg = chunk_for_curl(path, workdir)
-            runs: dict[str, list[Result]] = {name: [] for name in names}
+            runs: dict[str, list[Result]] = {label: [] for label, _, _ in contenders}
             for _ in range(args.rounds):
-                for name in names:  # interleaved, so drift hits every contender alike
+                for label, name, sink_python in contenders:  # interleaved: drift hits all alike
                     result = run_one(
                         name, count, path, workdir, curl_cfg, args.sink, args.baseline,
-                        args.sink_python,
+                        sink_python,
                     )
-                    runs[name].append(result)
+                    runs[label].append(result)
                     print(
-                        f"  {count:>9,} {name:<5} {result.seconds:7.2f} s "
+                        f"  {count:>9,} {label:<5} {result.seconds:7.2f} s "
                         f"{result.rate:>10,.0f} ev/s  peak RSS {result.rss_mib:6.1f} MiB"
                         f"  CPU {result.cpu:5.2f} s  sink CPU {_seconds(result.sink_cpu)}"
                         f"{result.timeline()}",
@@ -397,19 +417,21 @@ def main() -> None:
         f"{own_peak_mib():.1f} MiB (this script's own)"
     )
     print(
-        f"{'events':>10} {'client':<6} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
+        f"{'events':>10} {'client':<9} {'seconds':>8} {'events/s':>11} {'peak RSS':>9}"
         f" {'CPU s':>6} {'sink CPU':>8} {'cli/curl':>9} {'cli/sdk':>8}"
         + (f" {'cli/curl4':>9}" if "curl4" in names else "")
     )
     for count, best in table.items():
         for name, result in best.items():
             extra = ""
-            if name in ("cli", "base"):  # base: the --baseline version, against the same floor
-                extra = f" {result.rate / best['curl'].rate:8.2f}x" if "curl" in best else " " * 10
-                extra += f" {result.rate / best['sdk'].rate:7.2f}x" if "sdk" in best else " " * 9
-                extra += f" {result.rate / best['curl4'].rate:8.2f}x" if "curl4" in best else ""
+            old = OLD if name.endswith(OLD) else ""  # against the same sink's floors
+            curl, sdk, curl4 = (best.get(floor + old) for floor in ("curl", "sdk", "curl4"))
+            if name.removesuffix(OLD) in ("cli", "base"):  # base: the --baseline version
+                extra = f" {result.rate / curl.rate:8.2f}x" if curl else " " * 10
+                extra += f" {result.rate / sdk.rate:7.2f}x" if sdk else " " * 9
+                extra += f" {result.rate / curl4.rate:8.2f}x" if curl4 else ""
             print(
-                f"{count:>10,} {name:<6} {result.seconds:8.2f} {result.rate:11,.0f} "
+                f"{count:>10,} {name:<9} {result.seconds:8.2f} {result.rate:11,.0f} "
                 f"{result.rss_mib:7.1f}Mi {result.cpu:6.2f} {_seconds(result.sink_cpu):>8}{extra}"
                 f"{result.timeline()}"
             )
