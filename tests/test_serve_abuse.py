@@ -534,6 +534,35 @@ def test_event_posts_are_stored_in_the_order_they_arrived_by_one_thread(
     assert seen[0][1] != threading.get_ident()
 
 
+def test_more_posts_than_pool_threads_do_not_hold_up_other_routes(
+    fast_timeouts: EventServer,
+) -> None:
+    """Posts wait in their own lane, not in the pool: with more posts queued behind a slow one
+    than the pool has threads, /health and reads are still answered at once."""
+    store = fast_timeouts.store
+    original = store.insert_events
+
+    def slow_insert(rows: Any, skew_ms: int = 0) -> None:
+        time.sleep(0.1)
+        original(rows, skew_ms)
+
+    store.insert_events = slow_insert  # type: ignore[method-assign]
+    url = fast_timeouts.url
+    posts = fast_timeouts.config.workers + 8
+    body = orjson.dumps({"name": "app/queued", "data": {}})
+    with ThreadPoolExecutor(posts) as pool:
+        replies = [pool.submit(httpx.post, f"{url}/e/k", content=body, timeout=10)
+                   for _ in range(posts)]
+        time.sleep(0.2)  # every post has arrived; most wait for the ones before them
+        started = time.monotonic()
+        assert httpx.get(f"{url}/health", timeout=2).status_code == 200
+        assert httpx.get(f"{url}/v1/events", timeout=2).status_code == 200
+        waited = time.monotonic() - started
+        assert sum(reply.done() for reply in replies) < posts  # posts were still queued
+        assert [reply.result().status_code for reply in replies] == [200] * posts
+    assert waited < 0.3  # not behind the posts queued in the pool (~0.8 s of them, before)
+
+
 # -- many writers, and kill -9 under load ------------------------------------------------------
 
 WRITER = r"""

@@ -133,7 +133,9 @@ class App:
 
     def serial(self, request: Request) -> bool:
         """Whether ``request`` is an event post, which the HTTP layer hands to its serial
-        thread: posts are stored one at a time, in the order they were read (routes.py)."""
+        thread: posts are stored one at a time, in the order they were read (routes.py), and
+        never hold the pool's threads, which the other routes need (when they did, more posts
+        at once than the pool has threads kept /health waiting behind all of them)."""
         return request.method == "POST" and request.path.startswith("/e/")
 
     def _route(self, request: Request) -> Response:
