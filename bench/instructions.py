@@ -69,8 +69,13 @@ def count(cmd: list[str], cwd: Path, out: str = "/dev/null", tool: str = "cacheg
     )
     if run.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{run.stderr[-2000:]}")
-    match = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
-    assert match, run.stderr[-2000:]
+    return refs(run.stderr)
+
+
+def refs(report: str) -> int:
+    """The instruction count in valgrind's report (its stderr)."""
+    match = re.search(r"I\s+refs:\s+([\d,]+)", report)
+    assert match, report[-2000:]
     return int(match.group(1).replace(",", ""))
 
 
@@ -155,9 +160,7 @@ def serve_count(python: str, workdir: Path, client: Callable[[str], list[str]] |
     finally:
         serve.terminate()
         _, err = serve.communicate(timeout=300)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", err)
-    assert found, err[-2000:]
-    return int(found.group(1).replace(",", ""))
+    return refs(err)
 
 
 def sink_work(sizes: list[int], python: str) -> None:
