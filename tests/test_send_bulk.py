@@ -212,3 +212,48 @@ def test_failed_out_replays_just_the_failures(fault_server: Any, tmp_path: Path)
     second = run_cli(*SEND, "--event-api-url", server.url, str(failed))
     assert second.returncode == 0, second.stderr
     assert _seqs(server.state()) == Counter([0, 1, 99])
+
+
+def _at_once(state: dict[str, Any], within: float) -> int:
+    """How many requests arrived within ``within`` seconds of the first."""
+    times = state["times"]
+    return sum(1 for t in times if t - times[0] < within)
+
+
+@pytest.mark.parametrize(
+    ("args", "window"), [((), 2), (("--concurrency", "4"), 4), (("-c", "1"), 1)]
+)
+def test_requests_in_flight_to_a_server_on_this_machine(
+    fault_server: Any, args: tuple[str, ...], window: int
+) -> None:
+    """Against 127.0.0.1 two requests are in flight unless --concurrency says otherwise: with
+    every reply held 0.5 s, the requests arrive in groups of the window, each group a reply
+    after the one before, and every event is stored once."""
+    server = fault_server("--delay", "0.5")
+    result = run_cli(
+        *SEND, "--event-api-url", server.url, "--max-batch", "1", *args, "-o", "ids",
+        input=ndjson_events(8),
+    )
+    assert result.returncode == 0, result.stderr
+    state = server.state()
+    assert _seqs(state) == Counter(range(8))
+    assert _at_once(state, 0.4) == window
+    assert state["times"][window] - state["times"][0] >= 0.45  # the next waited for a reply
+
+
+@pytest.mark.parametrize(
+    ("origin", "window"),
+    [
+        ("http://127.0.0.1:8288", 2), ("http://127.3.4.5", 2), ("http://localhost:8288", 2),
+        ("http://LocalHost.:1", 2), ("http://app.localhost:3000", 2), ("http://[::1]:8288", 2),
+        ("http://[::ffff:127.0.0.1]:1", 2), ("http://0.0.0.0:8288", 2), ("http://[::]:1", 2),
+        ("https://inn.gs", 4), ("http://10.0.0.7:8288", 4), ("http://[::2]:1", 4),
+        ("http://[::ffff:10.0.0.1]:1", 4), ("http://127.0.0.1.example.com", 4),
+        ("http://localhost.example.com", 4), ("http://inngest:8288", 4),
+    ],
+)
+def test_default_window_by_where_the_server_is(origin: str, window: int) -> None:
+    """No DNS lookup: a name is local only as `localhost` (RFC 6761 reserves its subdomains)."""
+    from inngest_cli.eventapi import default_window
+
+    assert default_window(origin) == window

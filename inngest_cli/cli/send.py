@@ -157,11 +157,17 @@ def send(
         ),
     ] = 3 * 1024 * 1024,
     concurrency: Annotated[
-        int,
+        int | None,
         typer.Option(
-            "--concurrency", "-c", min=1, max=64, help="Requests in flight.", rich_help_panel=_BULK
+            "--concurrency",
+            "-c",
+            min=1,
+            max=64,
+            help="Requests in flight.",
+            show_default="4; 2 to a server on this machine",
+            rich_help_panel=_BULK,
         ),
-    ] = 4,
+    ] = None,
     retries: Annotated[
         int,
         typer.Option(

@@ -163,11 +163,12 @@ def send(
     from inngest_cli.cli.output import FailureReport, Progress, SendOutput, default_format
     from inngest_cli.cli.sendwait import tee
     from inngest_cli.errors import LocalWriteError
-    from inngest_cli.eventapi import EventAPI
+    from inngest_cli.eventapi import EventAPI, default_window
     from inngest_cli.plainrun import last_item
     from inngest_cli.sender import Sender, SendOptions
 
     job = plan.job
+    window = job.concurrency or default_window(config.origin)
     stream, limits, stopper = opened.stream, opened.limits, opened.stopper
     checkpoint, failed_out, follower = opened.checkpoint, opened.failed_out, opened.follower
     output_format = job.output or default_format()
@@ -193,7 +194,7 @@ def send(
 
     trace = stderr_line if current().verbose else None
     options = SendOptions(
-        concurrency=job.concurrency,
+        concurrency=window,
         retries=job.retries,
         on_error=job.on_error,  # type: ignore[arg-type]
         limits=limits,
@@ -251,7 +252,7 @@ def send(
     with EventAPI(
         config,
         timeout=job.timeout,
-        connections=job.concurrency,
+        connections=window,
         trace=trace,
         verify=not current().insecure,
         notice=print_warning,
