@@ -35,8 +35,8 @@ def default_window(origin: str) -> int:
     next is already there, so the server never waits for the client. More only queue in the
     server, where each is a 512 KiB body held in both processes and, in a threaded Python server
     (`serve`, bench/nullsink.py), one more thread contending for the lock its parsing holds:
-    against the null sink, four in flight cost it 40% more CPU than two, and the run 12% more
-    time; against `serve`, whose event posts go to one thread, they cost nothing and gain
+    against the null sink, four in flight cost it 6-41% more CPU than two, and the run 5-14%
+    more time; against `serve`, whose event posts go to one thread, they cost nothing and gain
     nothing (bench/bulk.py, README "Benchmarks"). One in flight leaves the server idle while the
     next request is read and sent.
     """
