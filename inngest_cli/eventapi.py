@@ -4,7 +4,7 @@ long to wait is `httppolicy`'s; the `Sender` does the retrying."""
 
 from __future__ import annotations
 
-import socket
+import ipaddress
 from urllib.parse import urlsplit
 
 from inngest_cli.config import DEV_PLACEHOLDER_KEY, EventAPIConfig
@@ -44,26 +44,20 @@ def default_window(origin: str) -> int:
 
 
 def _is_loopback(host: str) -> bool:
-    """A host that is this machine: 127.0.0.0/8, ::1 (or IPv4-mapped), 0.0.0.0 and ::, which
-    Linux connects to this machine, and `localhost` with its subdomains; no DNS lookup."""
+    """A host that is this machine: a loopback address (or one IPv4-mapped), 0.0.0.0 and ::,
+    which Linux connects to this machine, and `localhost` with its subdomains; no DNS lookup.
+    (Not `server.is_loopback`: that one resolves names and, deciding where `serve` may listen,
+    rightly counts 0.0.0.0 as every interface.)"""
     host = host.lower().rstrip(".")
     if host == "localhost" or host.endswith(".localhost"):
         return True
-    for family, this_machine in ((socket.AF_INET, _v4_local), (socket.AF_INET6, _v6_local)):
-        try:
-            return this_machine(socket.inet_pton(family, host))
-        except OSError:
-            continue
-    return False
-
-
-def _v4_local(packed: bytes) -> bool:
-    return packed[0] == 127 or packed == bytes(4)
-
-
-def _v6_local(packed: bytes) -> bool:
-    mapped = packed[:12] == bytes(10) + b"\xff\xff"
-    return packed in (bytes(16), bytes(15) + b"\x01") or (mapped and _v4_local(packed[12:]))
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
 
 
 class EventAPI:
